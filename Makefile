@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make          configure if needed, then build
+# make check    build, then run unit tests, qtests and end-to-end tests
+# make clean    remove the build area
+
+BUILD := build
+OBJ := $(BUILD)/obj
+UPSTREAM := $(BUILD)/qemu-$(shell sed -n 's/^QEMU_VERSION=//p' configure)
+NINJA_TARGETS := qemu-system-x86_64
+
+.PHONY: all build check clean deps
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+$(OBJ)/build.ninja: configure patches/series $(wildcard patches/*.patch)
+	@scripts/install-deps.sh build
+	./configure
+
+build: $(OBJ)/build.ninja
+	@scripts/overlay.sh $(CURDIR) $(UPSTREAM)
+	ninja -C $(OBJ) $(NINJA_TARGETS)
+
+clean:
+	rm -rf $(BUILD)

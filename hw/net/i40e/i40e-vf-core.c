@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Emulated Intel 700-series virtual function: BAR0 registers, interrupts
+ * and VF resets.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/error-report.h"
+#include "qemu/timer.h"
+#include "hw/pci/msix.h"
+#include "net/net.h"
+#include "i40e-vf-core.h"
+#include "hw/net/net_tx_pkt.h"
+#include "hw/net/net_rx_pkt.h"
+#include "trace.h"
+
+/* Interrupts */
+
+static void i40e_vf_fire(I40EVFCore *core, unsigned int v)
+{
+    I40EVFVector *vec = &core->vec[v];
+
+    if (!vec->intena) {
+        vec->pending = true;
+        trace_i40e_vf_irq_pending(v);
+        return;
+    }
+    /* The hardware masks the vector until the driver sets INTENA again. */
+    vec->intena = false;
+    vec->pending = false;
+    if (v < core->num_vectors && msix_enabled(core->owner)) {
+        trace_i40e_vf_irq_fire(v);
+        msix_notify(core->owner, v);
+    }
+}
+
+static void i40e_vf_update_vec0(I40EVFCore *core)
+{
+    if (core->icr01 & (core->icr0_ena | I40E_VFINT_ICR01_SWINT)) {
+        core->icr01 |= I40E_VFINT_ICR01_INTEVENT;
+        i40e_vf_fire(core, 0);
+    }
+}
+
+void i40e_vf_raise_adminq_irq(I40EVFCore *core)
+{
+    core->icr01 |= I40E_VFINT_ICR01_ADMINQ;
+    i40e_vf_update_vec0(core);
+}
+
+void i40e_vf_raise_queue_irq(I40EVFCore *core, const I40EVFRing *ring)
+{
+    if (ring->vector < core->num_vectors) {
+        i40e_vf_fire(core, ring->vector);
+    }
+}
+
+static void i40e_vf_write_dyn_ctl(I40EVFCore *core, unsigned int v,
+                                  uint32_t val)
+{
+    I40EVFVector *vec = &core->vec[v];
+    unsigned int itr = (val & I40E_VFINT_DYN_CTL_ITR_INDX_MASK) >>
+                       I40E_VFINT_DYN_CTL_ITR_INDX_SHIFT;
+
+    trace_i40e_vf_dyn_ctl(v, val);
+    if (!(val & I40E_VFINT_DYN_CTL_INTENA_MSK)) {
+        vec->intena = val & I40E_VFINT_DYN_CTL_INTENA;
+    }
+    if (val & I40E_VFINT_DYN_CTL_CLEARPBA) {
+        vec->pending = false;
+    }
+    if (itr < I40E_VF_ITR_INDICES) {
+        vec->itr[itr] = (val & I40E_VFINT_DYN_CTL_INTERVAL_MASK) >>
+                        I40E_VFINT_DYN_CTL_INTERVAL_SHIFT;
+    }
+    vec->wb_on_itr = v && (val & I40E_VFINT_DYN_CTL_WB_ON_ITR);
+    if (val & I40E_VFINT_DYN_CTL_SWINT_TRIG) {
+        if (v == 0) {
+            core->icr01 |= I40E_VFINT_ICR01_SWINT;
+        }
+        vec->pending = true;
+    }
+    if (vec->intena && vec->pending) {
+        if (v == 0) {
+            core->icr01 |= I40E_VFINT_ICR01_INTEVENT;
+        }
+        i40e_vf_fire(core, v);
+    }
+}
+
+/* Register file: each entry covers an array of registers. */
+
+typedef struct I40EVFReg {
+    const char *name;
+    hwaddr base;
+    unsigned int count;
+    unsigned int arg;   /* added to the index: selects an AQ field */
+    uint32_t (*read)(I40EVFCore *core, unsigned int i);
+    void (*write)(I40EVFCore *core, unsigned int i, uint32_t val);
+} I40EVFReg;
+
+static uint32_t rd_zero(I40EVFCore *core, unsigned int i)
+{
+    return 0;
+}
+
+static void wr_ignore(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+}
+
+static uint32_t rd_tx_tail(I40EVFCore *core, unsigned int i)
+{
+    return core->tx[i].tail;
+}
+
+static void wr_tx_tail(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+    core->tx[i].tail = val & I40E_QTAIL_MASK;
+    i40e_vf_tx_kick(core, i);
+}
+
+static uint32_t rd_rx_tail(I40EVFCore *core, unsigned int i)
+{
+    return core->rx[i].tail;
+}
+
+static void wr_rx_tail(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+    core->rx[i].tail = val & I40E_QTAIL_MASK;
+    i40e_vf_rx_tail_written(core, i);
+}
+
+static uint32_t rd_itrn(I40EVFCore *core, unsigned int i)
+{
+    return core->vec[1 + i % I40E_VF_MAX_QUEUES].itr[i / I40E_VF_MAX_QUEUES];
+}
+
+static void wr_itrn(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+    core->vec[1 + i % I40E_VF_MAX_QUEUES].itr[i / I40E_VF_MAX_QUEUES] =
+        val & I40E_VFINT_ITR_INTERVAL_MASK;
+}
+
+static uint32_t rd_itr0(I40EVFCore *core, unsigned int i)
+{
+    return core->vec[0].itr[i];
+}
+
+static void wr_itr0(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+    core->vec[0].itr[i] = val & I40E_VFINT_ITR_INTERVAL_MASK;
+}
+
+static uint32_t rd_dyn_ctln(I40EVFCore *core, unsigned int i)
+{
+    return core->vec[1 + i].intena ? I40E_VFINT_DYN_CTL_INTENA : 0;
+}
+
+static void wr_dyn_ctln(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+    i40e_vf_write_dyn_ctl(core, 1 + i, val);
+}
+
+static uint32_t rd_dyn_ctl0(I40EVFCore *core, unsigned int i)
+{
+    return core->vec[0].intena ? I40E_VFINT_DYN_CTL_INTENA : 0;
+}
+
+static void wr_dyn_ctl0(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+    i40e_vf_write_dyn_ctl(core, 0, val);
+}
+
+/* The vector-0 handler reads ICR01 to acknowledge its causes. */
+static uint32_t rd_icr01(I40EVFCore *core, unsigned int i)
+{
+    uint32_t val = core->icr01;
+
+    core->icr01 = 0;
+    return val;
+}
+
+static uint32_t rd_icr0_ena(I40EVFCore *core, unsigned int i)
+{
+    return core->icr0_ena;
+}
+
+static void wr_icr0_ena(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+    core->icr0_ena = val & I40E_VFINT_ICR0_ENA1_WRITABLE;
+    i40e_vf_update_vec0(core);
+}
+
+/* Admin queue registers: i selects the field of the ATQ or ARQ. */
+enum { AQ_BAL, AQ_BAH, AQ_LEN, AQ_HEAD, AQ_TAIL };
+
+static uint32_t *aq_field(I40EVFAdminQueue *q, unsigned int f)
+{
+    switch (f) {
+    case AQ_BAL:
+        return &q->bal;
+    case AQ_BAH:
+        return &q->bah;
+    case AQ_LEN:
+        return &q->len;
+    case AQ_HEAD:
+        return &q->head;
+    default:
+        return &q->tail;
+    }
+}
+
+static uint32_t aq_mask(unsigned int f)
+{
+    switch (f) {
+    case AQ_LEN:
+        return I40E_VF_AQLEN_LEN_MASK | I40E_VF_AQLEN_ERRORS |
+               I40E_VF_AQLEN_ENABLE;
+    case AQ_HEAD:
+    case AQ_TAIL:
+        return I40E_VF_AQ_HT_MASK;
+    default:
+        return UINT32_MAX;
+    }
+}
+
+static uint32_t rd_atq(I40EVFCore *core, unsigned int f)
+{
+    return *aq_field(&core->atq, f);
+}
+
+static void wr_atq(I40EVFCore *core, unsigned int f, uint32_t val)
+{
+    *aq_field(&core->atq, f) = val & aq_mask(f);
+    if (f == AQ_TAIL) {
+        i40e_vf_aq_process_atq(core);
+    }
+}
+
+static uint32_t rd_arq(I40EVFCore *core, unsigned int f)
+{
+    return *aq_field(&core->arq, f);
+}
+
+static void wr_arq(I40EVFCore *core, unsigned int f, uint32_t val)
+{
+    *aq_field(&core->arq, f) = val & aq_mask(f);
+}
+
+static uint32_t rd_rstat(I40EVFCore *core, unsigned int i)
+{
+    return core->rstat;
+}
+
+/*
+ * Register-mode RSS.  iavf's loops write one register past the HKEY and
+ * HLUT arrays; those writes are dropped like on the hardware.
+ */
+static uint32_t rd_hena(I40EVFCore *core, unsigned int i)
+{
+    return core->rss_hena_reg[i];
+}
+
+static void wr_hena(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+    core->rss_hena_reg[i] = val;
+}
+
+static uint32_t rd_hkey(I40EVFCore *core, unsigned int i)
+{
+    return i < I40E_VFQF_HKEY_REGS ? core->rss_hkey_reg[i] : 0;
+}
+
+static void wr_hkey(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+    if (i < I40E_VFQF_HKEY_REGS) {
+        core->rss_hkey_reg[i] = val;
+    }
+}
+
+static uint32_t rd_hlut(I40EVFCore *core, unsigned int i)
+{
+    return i < I40E_VFQF_HLUT_REGS ? core->rss_hlut_reg[i] : 0;
+}
+
+static void wr_hlut(I40EVFCore *core, unsigned int i, uint32_t val)
+{
+    if (i < I40E_VFQF_HLUT_REGS) {
+        core->rss_hlut_reg[i] = val & 0x0f0f0f0f;
+    }
+}
+
+#define REG(n, b, c, r, w) \
+    { .name = n, .base = b, .count = c, .read = r, .write = w }
+#define AQREG(n, q, f) \
+    { .name = #n, .base = I40E_##n, .count = 1, .arg = f, \
+      .read = rd_##q, .write = wr_##q }
+
+static const I40EVFReg i40e_vf_regs[] = {
+    /* Doorbells first: they are the hot ones. */
+    REG("QTX_TAIL1", I40E_QTX_TAIL1(0), I40E_VF_MAX_QUEUES,
+        rd_tx_tail, wr_tx_tail),
+    REG("QRX_TAIL1", I40E_QRX_TAIL1(0), I40E_VF_MAX_QUEUES,
+        rd_rx_tail, wr_rx_tail),
+    REG("VFINT_DYN_CTLN1", I40E_VFINT_DYN_CTLN1(0), I40E_VF_MAX_QUEUES,
+        rd_dyn_ctln, wr_dyn_ctln),
+    REG("VFINT_ITRN1", I40E_VFINT_ITRN1(0, 0),
+        I40E_VF_ITR_INDICES * I40E_VF_MAX_QUEUES, rd_itrn, wr_itrn),
+    REG("VFINT_ICR01", I40E_VFINT_ICR01, 1, rd_icr01, wr_ignore),
+    REG("VFINT_ITR01", I40E_VFINT_ITR01(0), I40E_VF_ITR_INDICES,
+        rd_itr0, wr_itr0),
+    REG("VFINT_ICR0_ENA1", I40E_VFINT_ICR0_ENA1, 1, rd_icr0_ena, wr_icr0_ena),
+    REG("VFINT_STAT_CTL01", I40E_VFINT_STAT_CTL01, 1, rd_zero, wr_ignore),
+    REG("VFINT_DYN_CTL01", I40E_VFINT_DYN_CTL01, 1, rd_dyn_ctl0, wr_dyn_ctl0),
+    AQREG(VF_ARQBAH1, arq, AQ_BAH),
+    AQREG(VF_ATQH1, atq, AQ_HEAD),
+    AQREG(VF_ATQLEN1, atq, AQ_LEN),
+    AQREG(VF_ARQBAL1, arq, AQ_BAL),
+    AQREG(VF_ARQT1, arq, AQ_TAIL),
+    AQREG(VF_ARQH1, arq, AQ_HEAD),
+    AQREG(VF_ATQBAH1, atq, AQ_BAH),
+    AQREG(VF_ATQBAL1, atq, AQ_BAL),
+    AQREG(VF_ARQLEN1, arq, AQ_LEN),
+    AQREG(VF_ATQT1, atq, AQ_TAIL),
+    REG("VFGEN_RSTAT", I40E_VFGEN_RSTAT, 1, rd_rstat, wr_ignore),
+    REG("VFQF_HENA", I40E_VFQF_HENA(0), I40E_VFQF_HENA_REGS, rd_hena, wr_hena),
+    REG("VFQF_HKEY", I40E_VFQF_HKEY(0), I40E_VFQF_HKEY_REGS + 1,
+        rd_hkey, wr_hkey),
+    REG("VFQF_HLUT", I40E_VFQF_HLUT(0), I40E_VFQF_HLUT_REGS + 1,
+        rd_hlut, wr_hlut),
+    REG("VFQF_HREGION", I40E_VFQF_HREGION(0), I40E_VFQF_HREGION_REGS,
+        rd_zero, wr_ignore),
+    REG("VFCM_PE_ERRINFO", I40E_VFCM_PE_ERRINFO, 1, rd_zero, wr_ignore),
+    REG("VFCM_PE_ERRDATA", I40E_VFCM_PE_ERRDATA, 1, rd_zero, wr_ignore),
+};
+
+static const I40EVFReg *i40e_vf_find_reg(hwaddr addr, unsigned int *index)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(i40e_vf_regs); i++) {
+        const I40EVFReg *r = &i40e_vf_regs[i];
+
+        if (addr >= r->base && addr < r->base + 4 * r->count) {
+            *index = (addr - r->base) / 4 + r->arg;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+uint64_t i40e_vf_core_read(I40EVFCore *core, hwaddr addr)
+{
+    unsigned int i;
+    const I40EVFReg *r = i40e_vf_find_reg(addr & ~3ull, &i);
+    uint32_t val;
+
+    if (!r) {
+        trace_i40e_vf_reg_read_unknown(addr);
+        return 0;
+    }
+    val = r->read(core, i);
+    trace_i40e_vf_reg_read(r->name, i - r->arg, val);
+    return val;
+}
+
+void i40e_vf_core_write(I40EVFCore *core, hwaddr addr, uint64_t val)
+{
+    unsigned int i;
+    const I40EVFReg *r = i40e_vf_find_reg(addr & ~3ull, &i);
+
+    if (!r) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "i40e-vf: write 0x%" PRIx64 " to unknown register "
+                      "0x%" HWADDR_PRIx "\n", val, addr);
+        return;
+    }
+    trace_i40e_vf_reg_write(r->name, i - r->arg, val);
+    r->write(core, i, val);
+}
+
+/* Resets */
+
+static void i40e_vf_reset_done(void *opaque)
+{
+    I40EVFCore *core = opaque;
+
+    core->rstat = I40E_VFR_VFACTIVE;
+    trace_i40e_vf_reset_done();
+}
+
+/*
+ * A VF reset (RESET_VF, FLR, REQUEST_QUEUES, or a reset of the machine):
+ * the hardware clears the admin queue and the interrupt state at once, so
+ * the driver sees ARQLEN.ENABLE drop; the PF then rebuilds the VF and
+ * reports VFACTIVE a little later.  The negotiated version and a granted
+ * queue count survive, as they do in the i40e PF.
+ */
+void i40e_vf_core_vf_reset(I40EVFCore *core)
+{
+    trace_i40e_vf_reset();
+    core->rstat = I40E_VFR_INPROGRESS;
+    i40e_vf_queues_stop(core);
+    memset(&core->atq, 0, sizeof(core->atq));
+    memset(&core->arq, 0, sizeof(core->arq));
+    core->icr01 = 0;
+    core->icr0_ena = 0;
+    memset(core->vec, 0, sizeof(core->vec));
+    memset(core->rss_hena_reg, 0, sizeof(core->rss_hena_reg));
+    memset(core->rss_hkey_reg, 0, sizeof(core->rss_hkey_reg));
+    memset(core->rss_hlut_reg, 0, sizeof(core->rss_hlut_reg));
+    i40e_vf_pf_reset(core);
+    timer_mod(core->reset_timer,
+              qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + I40E_VF_RESET_NS);
+}
+
+void i40e_vf_core_reset(I40EVFCore *core)
+{
+    i40e_vf_core_vf_reset(core);
+}
+
+bool i40e_vf_link_up(I40EVFCore *core)
+{
+    return !qemu_get_queue(core->nic)->link_down;
+}
+
+void i40e_vf_core_realize(I40EVFCore *core, PCIDevice *owner, NICState *nic)
+{
+    core->owner = owner;
+    core->nic = nic;
+    core->reset_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+                                     i40e_vf_reset_done, core);
+    core->num_queue_pairs = core->default_queues;
+    net_tx_pkt_init(&core->tx_pkt, I40E_VF_MAX_TX_FRAGS);
+    net_rx_pkt_init(&core->rx_pkt);
+}
+
+void i40e_vf_core_unrealize(I40EVFCore *core)
+{
+    timer_free(core->reset_timer);
+    net_tx_pkt_uninit(core->tx_pkt);
+    net_rx_pkt_uninit(core->rx_pkt);
+}
+
+static bool ring_valid(I40EVFCore *core, const I40EVFRing *r)
+{
+    return r->len <= I40E_VF_MAX_RING_LEN &&
+           (r->len ? r->head < r->len : !r->enabled) &&
+           r->tail <= I40E_QTAIL_MASK &&
+           r->buf_size <= I40E_VF_MAX_RXBUF &&
+           (r->vector < core->num_vectors || r->vector == I40E_VF_NO_VECTOR) &&
+           r->itr_idx <= I40E_VFINT_ITR_NONE;
+}
+
+/* The migration stream is checked like anything else from outside. */
+int i40e_vf_core_post_load(I40EVFCore *core)
+{
+    const char *bad = NULL;
+
+    if (core->rstat > I40E_VFR_VFACTIVE) {
+        bad = "reset state";
+    } else if (!core->num_queue_pairs ||
+               core->num_queue_pairs > I40E_VF_MAX_QUEUES) {
+        bad = "queue count";
+    } else if ((core->atq.head | core->atq.tail | core->arq.head |
+                core->arq.tail) & ~I40E_VF_AQ_HT_MASK) {
+        bad = "admin queue head or tail";
+    }
+    for (int q = 0; !bad && q < I40E_VF_MAX_QUEUES; q++) {
+        if (!ring_valid(core, &core->rx[q]) || !ring_valid(core, &core->tx[q]) ||
+            (core->rx[q].enabled && core->rx[q].buf_size < I40E_VF_RXBUF_UNIT)) {
+            bad = "queue context";
+        }
+    }
+    if (bad) {
+        error_report("i40e-vf: migration stream has an invalid %s", bad);
+        return -EINVAL;
+    }
+    core->icr0_ena &= I40E_VFINT_ICR0_ENA1_WRITABLE;
+    qemu_flush_queued_packets(qemu_get_queue(core->nic));
+    return 0;
+}

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Emulated Intel 700-series virtual function: the TX and RX rings.
+ *
+ * Descriptors use the hardware formats; data moves by DMA into and out of
+ * the buffers the guest posted, never elsewhere.  A queue's head starts at
+ * 0 when it is configured, as on the silicon.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "net/eth.h"
+#include "i40e-vf-core.h"
+#include "hw/net/net_tx_pkt.h"
+#include "hw/net/net_rx_pkt.h"
+#include "trace.h"
+
+static void count_packet(I40EVFCore *core, bool rx, eth_pkt_types_e type,
+                         size_t bytes)
+{
+    struct virtchnl_eth_stats *s = &core->stats;
+
+    if (rx) {
+        s->rx_bytes += bytes;
+        s->rx_unicast += type == ETH_PKT_UCAST;
+        s->rx_multicast += type == ETH_PKT_MCAST;
+        s->rx_broadcast += type == ETH_PKT_BCAST;
+    } else {
+        s->tx_bytes += bytes;
+        s->tx_unicast += type == ETH_PKT_UCAST;
+        s->tx_multicast += type == ETH_PKT_MCAST;
+        s->tx_broadcast += type == ETH_PKT_BCAST;
+    }
+}
+
+/* TX */
+
+static bool tx_read_desc(I40EVFCore *core, I40EVFRing *ring, uint32_t idx,
+                         uint64_t *qw0, uint64_t *qw1)
+{
+    uint64_t d[2];
+
+    if (pci_dma_read(core->owner, ring->base + idx * I40E_TX_DESC_SIZE,
+                     d, sizeof(d)) != MEMTX_OK) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "i40e-vf: TX descriptor %u at 0x%" PRIx64
+                      " not accessible\n", idx, ring->base);
+        return false;
+    }
+    *qw0 = le64_to_cpu(d[0]);
+    *qw1 = le64_to_cpu(d[1]);
+    return true;
+}
+
+static bool tx_setup_offloads(I40EVFCore *core, uint32_t cmd)
+{
+    struct NetTxPkt *pkt = core->tx_pkt;
+    uint32_t ctx_cmd = (core->tx_ctx_qw1 >> I40E_TXD_CTX_CMD_SHIFT) & 0xfff;
+
+    if (core->tx_ctx_valid && (ctx_cmd & I40E_TXD_CTX_CMD_TSO)) {
+        uint32_t mss = (core->tx_ctx_qw1 >> I40E_TXD_CTX_MSS_SHIFT) &
+                       I40E_TXD_CTX_MSS_MASK;
+
+        if (!mss || !net_tx_pkt_build_vheader(pkt, true, true, mss)) {
+            return false;
+        }
+        net_tx_pkt_update_ip_checksums(pkt);
+        return true;
+    }
+    switch (cmd & I40E_TXD_CMD_L4T_MASK) {
+    case I40E_TXD_CMD_L4T_SCTP:
+        if (!net_tx_pkt_update_sctp_checksum(pkt)) {
+            return false;
+        }
+        break;
+    case I40E_TXD_CMD_L4T_TCP:
+    case I40E_TXD_CMD_L4T_UDP:
+        if (!net_tx_pkt_build_vheader(pkt, false, true, 0)) {
+            return false;
+        }
+        break;
+    }
+    if ((cmd & I40E_TXD_CMD_IIPT_MASK) == I40E_TXD_CMD_IIPT_IPV4_CSUM) {
+        net_tx_pkt_update_ip_hdr_checksum(pkt);
+    }
+    return true;
+}
+
+static void tx_send(I40EVFCore *core, unsigned int q, uint32_t cmd,
+                    uint16_t l2tag1, bool ok)
+{
+    struct NetTxPkt *pkt = core->tx_pkt;
+
+    ok = ok && net_tx_pkt_parse(pkt) && tx_setup_offloads(core, cmd);
+    if (ok) {
+        if (cmd & I40E_TXD_CMD_IL2TAG1) {
+            net_tx_pkt_setup_vlan_header(pkt, l2tag1);
+        }
+        count_packet(core, false, net_tx_pkt_get_packet_type(pkt),
+                     net_tx_pkt_get_total_len(pkt));
+        trace_i40e_vf_tx_packet(q, net_tx_pkt_get_total_len(pkt));
+        net_tx_pkt_send(pkt, qemu_get_queue(core->nic));
+    } else {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "i40e-vf: TX queue %u: malformed packet dropped\n", q);
+        core->stats.tx_errors++;
+    }
+    net_tx_pkt_reset(pkt, net_tx_pkt_unmap_frag_pci, core->owner);
+    core->tx_ctx_valid = false;
+}
+
+/*
+ * Find the end of the packet starting at the ring's head.  Returns the
+ * number of descriptors up to and including its EOP, or 0 if the guest has
+ * not handed over the whole packet yet.
+ */
+static uint32_t tx_packet_span(I40EVFCore *core, I40EVFRing *ring,
+                               bool *overlong)
+{
+    uint32_t avail = (ring->tail + ring->len - ring->head) % ring->len;
+    uint32_t limit = MIN(avail, I40E_VF_MAX_TX_FRAGS + 1);
+    uint64_t qw0, qw1;
+
+    *overlong = false;
+    for (uint32_t n = 0; n < limit; n++) {
+        if (!tx_read_desc(core, ring, (ring->head + n) % ring->len,
+                          &qw0, &qw1)) {
+            return 0;
+        }
+        if ((qw1 & I40E_TXD_DTYPE_MASK) == I40E_TXD_DTYPE_DATA &&
+            ((qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_EOP)) {
+            return n + 1;
+        }
+    }
+    /* No EOP within what one packet may use: drop the descriptors. */
+    *overlong = limit == I40E_VF_MAX_TX_FRAGS + 1;
+    return *overlong ? limit : 0;
+}
+
+static void tx_write_back(I40EVFCore *core, I40EVFRing *ring, uint32_t idx)
+{
+    uint64_t done = cpu_to_le64(I40E_TXD_DTYPE_DESC_DONE);
+
+    pci_dma_write(core->owner, ring->base + idx * I40E_TX_DESC_SIZE + 8,
+                  &done, sizeof(done));
+}
+
+/* Transmit one packet of @n descriptors from the head. */
+static bool tx_packet(I40EVFCore *core, unsigned int q, uint32_t n,
+                      bool overlong)
+{
+    I40EVFRing *ring = &core->tx[q];
+    uint32_t cmd = 0;
+    uint16_t l2tag1 = 0;
+    bool ok = !overlong, first = true, rs = false;
+
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t idx = ring->head;
+        uint64_t qw0, qw1;
+        uint32_t dcmd;
+
+        if (!tx_read_desc(core, ring, idx, &qw0, &qw1)) {
+            return false;
+        }
+        dcmd = (qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_MASK;
+        switch (qw1 & I40E_TXD_DTYPE_MASK) {
+        case I40E_TXD_DTYPE_CONTEXT:
+            core->tx_ctx_valid = true;
+            core->tx_ctx_qw1 = qw1;
+            dcmd = 0;
+            break;
+        case I40E_TXD_DTYPE_DATA:
+            if (first) {
+                cmd = dcmd;
+                l2tag1 = qw1 >> I40E_TXD_L2TAG1_SHIFT;
+                first = false;
+            }
+            ok = ok && net_tx_pkt_add_raw_fragment_pci(core->tx_pkt,
+                          core->owner, qw0,
+                          (qw1 >> I40E_TXD_BUF_SZ_SHIFT) &
+                          I40E_TXD_BUF_SZ_MASK);
+            break;
+        default:
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "i40e-vf: TX queue %u: descriptor type %u "
+                          "not supported\n", q,
+                          (unsigned)(qw1 & I40E_TXD_DTYPE_MASK));
+            ok = false;
+            dcmd = 0;
+        }
+        if (dcmd & I40E_TXD_CMD_RS) {
+            rs = true;
+            if (!(dcmd & I40E_TXD_CMD_EOP)) {
+                tx_write_back(core, ring, idx);
+            }
+        }
+        ring->head = (idx + 1) % ring->len;
+    }
+
+    tx_send(core, q, cmd, l2tag1, ok);
+    /* The EOP descriptor is written back once the frame has left. */
+    if (rs) {
+        tx_write_back(core, ring, (ring->head + ring->len - 1) % ring->len);
+    }
+    return rs;
+}
+
+void i40e_vf_tx_kick(I40EVFCore *core, unsigned int q)
+{
+    I40EVFRing *ring = &core->tx[q];
+    bool irq = false, overlong;
+    uint32_t n;
+
+    if (!ring->enabled) {
+        return;
+    }
+    if (ring->tail >= ring->len) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "i40e-vf: TX queue %u: tail %u beyond ring of %u\n",
+                      q, ring->tail, ring->len);
+        return;
+    }
+    while ((n = tx_packet_span(core, ring, &overlong))) {
+        irq |= tx_packet(core, q, n, overlong);
+    }
+    if (ring->headwb) {
+        uint32_t head = cpu_to_le32(ring->head);
+
+        pci_dma_write(core->owner, ring->headwb_addr, &head, sizeof(head));
+        irq = true;
+    }
+    if (irq) {
+        i40e_vf_raise_queue_irq(core, ring);
+    }
+}
+
+/* RX */
+
+static uint32_t rx_free_descs(const I40EVFRing *ring)
+{
+    return (ring->tail + ring->len - ring->head) % ring->len;
+}
+
+static uint32_t rx_ptype(struct NetRxPkt *pkt)
+{
+    bool ip4, ip6;
+    EthL4HdrProto l4;
+
+    net_rx_pkt_get_protocols(pkt, &ip4, &ip6, &l4);
+    if (ip4) {
+        if (net_rx_pkt_get_ip4_info(pkt)->fragment) {
+            return I40E_PTYPE_IPV4_FRAG;
+        }
+        return l4 == ETH_L4_HDR_PROTO_TCP ? I40E_PTYPE_IPV4_TCP :
+               l4 == ETH_L4_HDR_PROTO_UDP ? I40E_PTYPE_IPV4_UDP :
+               l4 == ETH_L4_HDR_PROTO_SCTP ? I40E_PTYPE_IPV4_SCTP :
+               I40E_PTYPE_IPV4_PAY3;
+    }
+    if (ip6) {
+        if (net_rx_pkt_get_ip6_info(pkt)->fragment) {
+            return I40E_PTYPE_IPV6_FRAG;
+        }
+        return l4 == ETH_L4_HDR_PROTO_TCP ? I40E_PTYPE_IPV6_TCP :
+               l4 == ETH_L4_HDR_PROTO_UDP ? I40E_PTYPE_IPV6_UDP :
+               l4 == ETH_L4_HDR_PROTO_SCTP ? I40E_PTYPE_IPV6_SCTP :
+               I40E_PTYPE_IPV6_PAY3;
+    }
+    return I40E_PTYPE_L2_PAY2;
+}
+
+/* Status and error bits of the last descriptor: VLAN, checksums. */
+static uint64_t rx_status(struct NetRxPkt *pkt)
+{
+    uint64_t st = I40E_RXD_STATUS_DD | I40E_RXD_STATUS_EOF;
+    bool ip4, ip6, valid;
+    EthL4HdrProto l4;
+
+    if (net_rx_pkt_is_vlan_stripped(pkt)) {
+        st |= I40E_RXD_STATUS_L2TAG1P;
+    }
+    net_rx_pkt_get_protocols(pkt, &ip4, &ip6, &l4);
+    if (!ip4 && !ip6) {
+        return st;
+    }
+    st |= I40E_RXD_STATUS_L3L4P;
+    if (ip4 && net_rx_pkt_validate_l3_csum(pkt, &valid) && !valid) {
+        st |= I40E_RXD_ERROR_IPE;
+    }
+    if ((l4 == ETH_L4_HDR_PROTO_TCP || l4 == ETH_L4_HDR_PROTO_UDP ||
+         l4 == ETH_L4_HDR_PROTO_SCTP) &&
+        net_rx_pkt_validate_l4_csum(pkt, &valid) && !valid) {
+        st |= I40E_RXD_ERROR_L4E;
+    }
+    return st;
+}
+
+/* Where rx_copy_out continues in the frame's scatter list. */
+typedef struct RxCursor {
+    const struct iovec *iov;
+    size_t off;
+} RxCursor;
+
+static MemTxResult rx_copy_out(I40EVFCore *core, dma_addr_t addr,
+                               RxCursor *c, size_t len)
+{
+    MemTxResult res = MEMTX_OK;
+
+    while (len) {
+        size_t n = MIN(len, c->iov->iov_len - c->off);
+
+        res |= pci_dma_write(core->owner, addr,
+                             (uint8_t *)c->iov->iov_base + c->off, n);
+        addr += n;
+        len -= n;
+        c->off += n;
+        if (c->off == c->iov->iov_len) {
+            c->iov++;
+            c->off = 0;
+        }
+    }
+    return res;
+}
+
+/* Write one descriptor back; DD lands last. */
+static void rx_write_back(I40EVFCore *core, I40EVFRing *ring, uint32_t idx,
+                          uint64_t qw0, uint64_t qw1)
+{
+    dma_addr_t addr = ring->base + idx * I40E_RX_DESC_SIZE;
+    uint64_t d[4] = { cpu_to_le64(qw0), 0, 0, 0 };
+
+    pci_dma_write(core->owner, addr, d, sizeof(d));
+    d[1] = cpu_to_le64(qw1);
+    pci_dma_write(core->owner, addr + 8, &d[1], sizeof(d[1]));
+}
+
+static void rx_deliver(I40EVFCore *core, unsigned int q, bool hashed,
+                       uint32_t hash)
+{
+    struct NetRxPkt *pkt = core->rx_pkt;
+    I40EVFRing *ring = &core->rx[q];
+    RxCursor cur = { .iov = net_rx_pkt_get_iovec(pkt) };
+    size_t total = net_rx_pkt_get_total_len(pkt), done = 0;
+    uint64_t qw0 = 0, last_status = rx_status(pkt);
+    uint64_t ptype = (uint64_t)rx_ptype(pkt) << I40E_RXD_PTYPE_SHIFT;
+
+    if (net_rx_pkt_is_vlan_stripped(pkt)) {
+        qw0 |= (uint64_t)net_rx_pkt_get_vlan_tag(pkt) << I40E_RXD_L2TAG1_SHIFT;
+    }
+    if (hashed) {
+        qw0 |= (uint64_t)hash << I40E_RXD_RSS_SHIFT;
+        last_status |= I40E_RXD_STATUS_FLTSTAT_RSS;
+    }
+
+    while (done < total) {
+        uint32_t idx = ring->head;
+        size_t len = MIN(total - done, ring->buf_size);
+        uint64_t buf_addr = 0, qw1;
+
+        pci_dma_read(core->owner, ring->base + idx * I40E_RX_DESC_SIZE,
+                     &buf_addr, sizeof(buf_addr));
+        if (rx_copy_out(core, le64_to_cpu(buf_addr), &cur, len) != MEMTX_OK) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "i40e-vf: RX queue %u: buffer at 0x%" PRIx64
+                          " not accessible\n", q, le64_to_cpu(buf_addr));
+        }
+        done += len;
+        qw1 = ptype | ((uint64_t)len << I40E_RXD_LEN_PBUF_SHIFT) |
+              (done == total ? last_status : I40E_RXD_STATUS_DD);
+        rx_write_back(core, ring, idx, qw0, qw1);
+        ring->head = (idx + 1) % ring->len;
+    }
+    trace_i40e_vf_rx_packet(q, total, ring->head);
+    i40e_vf_raise_queue_irq(core, ring);
+}
+
+bool i40e_vf_can_receive(I40EVFCore *core)
+{
+    bool any_enabled = false;
+
+    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        if (core->rx[q].enabled) {
+            if (rx_free_descs(&core->rx[q])) {
+                return true;
+            }
+            any_enabled = true;
+        }
+    }
+    /* With no queue enabled frames are dropped, not held. */
+    return !any_enabled;
+}
+
+ssize_t i40e_vf_receive(I40EVFCore *core, const uint8_t *buf, size_t size)
+{
+    struct NetRxPkt *pkt = core->rx_pkt;
+    uint8_t min_buf[ETH_ZLEN];
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = size };
+    uint32_t hash = 0;
+    I40EVFRing *ring;
+    int q;
+
+    /* Short frames arrive padded from the wire. */
+    if (size < ETH_ZLEN) {
+        memcpy(min_buf, buf, size);
+        memset(min_buf + size, 0, ETH_ZLEN - size);
+        iov.iov_base = min_buf;
+        iov.iov_len = size = ETH_ZLEN;
+    }
+    if (!i40e_vf_filter_accept(core, iov.iov_base, size)) {
+        return size;
+    }
+    net_rx_pkt_set_packet_type(pkt, get_eth_packet_type(iov.iov_base));
+    net_rx_pkt_set_protocols(pkt, &iov, 1, 0);
+    q = i40e_vf_rss_queue(core, pkt, &hash);
+    ring = &core->rx[MAX(q, 0)];
+    if (!ring->enabled || size > ring->max_pkt) {
+        trace_i40e_vf_rx_drop(ring->enabled ? "oversize" : "queue disabled");
+        core->stats.rx_discards++;
+        return size;
+    }
+    net_rx_pkt_attach_iovec_ex(pkt, &iov, 1, 0, core->vlan_strip ? 0 : -1,
+                               ETH_P_VLAN, ETH_P_VLAN);
+    if (rx_free_descs(ring) <
+        DIV_ROUND_UP(net_rx_pkt_get_total_len(pkt), ring->buf_size)) {
+        /* Held by the net layer until the guest posts buffers. */
+        return 0;
+    }
+    count_packet(core, true, get_eth_packet_type(iov.iov_base), size);
+    rx_deliver(core, MAX(q, 0), q >= 0, hash);
+    return size;
+}
+
+void i40e_vf_rx_tail_written(I40EVFCore *core, unsigned int q)
+{
+    I40EVFRing *ring = &core->rx[q];
+
+    if (ring->len && ring->tail >= ring->len) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "i40e-vf: RX queue %u: tail %u beyond ring of %u\n",
+                      q, ring->tail, ring->len);
+        return;
+    }
+    if (ring->enabled) {
+        qemu_flush_queued_packets(qemu_get_queue(core->nic));
+    }
+}
+
+/* Forget every queue context, as a VF reset does. */
+void i40e_vf_queues_stop(I40EVFCore *core)
+{
+    memset(core->rx, 0, sizeof(core->rx));
+    memset(core->tx, 0, sizeof(core->tx));
+    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        core->rx[q].vector = I40E_VF_NO_VECTOR;
+        core->tx[q].vector = I40E_VF_NO_VECTOR;
+    }
+    core->tx_ctx_valid = false;
+    qemu_purge_queued_packets(qemu_get_queue(core->nic));
+}

@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Install the Debian packages the build (and, with "test", the tests) need.
+# Idempotent: packages already present are not touched, and apt is only
+# called when something is missing.  Everything comes from Debian's archive.
+set -eu
+
+# meson >= 1.5 and pycotap are needed by QEMU 10.2 and only exist in
+# bookworm-backports on Debian 12.
+BACKPORTS_PKGS="meson python3-pycotap"
+BUILD_PKGS="ninja-build pkg-config gcc make flex bison python3 python3-venv
+  libglib2.0-dev libpixman-1-dev libslirp-dev zlib1g-dev
+  libjson-c-dev libcmocka-dev ccache seabios ipxe-qemu xz-utils dpkg-dev"
+TEST_PKGS="busybox-static cpio kmod iproute2 socat"
+
+want=$BUILD_PKGS
+[ "${1:-build}" = test ] && want="$BUILD_PKGS $TEST_PKGS"
+
+missing() {
+    for p in "$@"; do
+        dpkg-query -W -f '${db:Status-Status}\n' "$p" 2>/dev/null |
+            grep -qx installed || echo "$p"
+    done
+}
+
+need=$(missing $want)
+need_bpo=$(missing $BACKPORTS_PKGS)
+if command -v meson >/dev/null 2>&1 &&
+   dpkg --compare-versions "$(meson --version)" ge 1.5; then
+    need_bpo=$(missing python3-pycotap)
+fi
+[ -z "$need$need_bpo" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing packages:" $need $need_bpo >&2
+    echo "install-deps: run as root, or install them with apt-get" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+if [ -n "$need_bpo" ]; then
+    codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+    list=/etc/apt/sources.list.d/vfio-i40evf-backports.sources
+    if [ ! -f "$list" ]; then
+        cat > "$list" <<EOS
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: $codename-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+    fi
+fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+apt_get() {
+    apt-get "$@" >"$log" 2>&1 || {
+        cat "$log" >&2
+        echo "install-deps: apt-get $* failed" >&2
+        exit 1
+    }
+}
+echo "install-deps: installing" $need $need_bpo
+apt_get update
+[ -z "$need" ] || apt_get install -y --no-install-recommends $need
+[ -z "$need_bpo" ] || apt_get install -y --no-install-recommends \
+    -t "$(. /etc/os-release && echo "$VERSION_CODENAME")-backports" $need_bpo
+exit 0
