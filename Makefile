@@ -8,6 +8,8 @@ BUILD := build
 OBJ := $(BUILD)/obj
 UPSTREAM := $(BUILD)/qemu-$(shell sed -n 's/^QEMU_VERSION=//p' configure)
 NINJA_TARGETS := qemu-system-x86_64
+TEST_TARGETS := tests/unit/test-virtchnl tests/qtest/i40e-vf-test \
+                tests/qtest/qos-test
 
 .PHONY: all build check clean deps
 
@@ -23,6 +25,11 @@ $(OBJ)/build.ninja: configure patches/series $(wildcard patches/*.patch)
 build: $(OBJ)/build.ninja
 	@scripts/overlay.sh $(CURDIR) $(UPSTREAM)
 	ninja -C $(OBJ) $(NINJA_TARGETS)
+
+check: build
+	@scripts/install-deps.sh test
+	ninja -C $(OBJ) $(TEST_TARGETS)
+	@python3 scripts/check.py --build $(OBJ)
 
 clean:
 	rm -rf $(BUILD)

@@ -85,6 +85,13 @@ static NetClientInfo net_i40e_vf_info = {
     .link_status_changed = i40e_vf_nc_link_status_changed,
 };
 
+static void i40e_vf_write_config(PCIDevice *pci_dev, uint32_t addr,
+                                 uint32_t val, int len)
+{
+    pci_default_write_config(pci_dev, addr, val, len);
+    pcie_cap_flr_write_config(pci_dev, addr, val, len);
+}
+
 static void i40e_vf_realize(PCIDevice *pci_dev, Error **errp)
 {
     I40EVFState *s = I40E_VF(pci_dev);
@@ -318,6 +325,7 @@ static void i40e_vf_class_init(ObjectClass *klass, const void *data)
 
     k->realize = i40e_vf_realize;
     k->exit = i40e_vf_exit;
+    k->config_write = i40e_vf_write_config;
     k->vendor_id = I40E_VF_VENDOR_ID;
     k->device_id = I40E_VF_DEVICE_ID;
     k->revision = I40E_VF_REVISION;

@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test-configure.sh SRCDIR: configure's promise that a missing or wrong
+# upstream source stops it with one clear error and leaves no tree behind.
+# Runs on a copy of the project's scripts in a scratch directory; prints TAP.
+set -u
+
+src=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp -r "$src/configure" "$src/patches" "$src/scripts" "$tmp/"
+cd "$tmp"
+
+n=0
+result() {
+    n=$((n + 1))
+    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
+}
+
+expect_failure() {
+    what=$1
+    shift
+    ./configure "$@" > out.txt 2>&1
+    status=$?
+    errors=$(grep -c '^configure: error:' out.txt)
+    ok=1
+    if [ "$status" != 0 ] && [ "$errors" = 1 ] && [ ! -e build/qemu-10.2.2 ] &&
+       grep -q "$what" out.txt; then
+        ok=0
+    else
+        sed 's/^/# /' out.txt
+    fi
+    echo "$ok"
+}
+
+result "$(expect_failure 'no such file' --tarball="$tmp/missing.tar.xz")" \
+    "a missing upstream tarball is one clear error"
+
+echo "not qemu" > wrong.tar.xz
+result "$(expect_failure 'does not have the pinned sha256' \
+          --tarball="$tmp/wrong.tar.xz")" \
+    "a tarball with the wrong checksum is refused"
+
+result "$(expect_failure 'unknown option' --frobnicate)" \
+    "an unknown option is refused"
+
+echo "1..$n"

@@ -1,0 +1,985 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qtests of the emulated Intel 700-series virtual function (i40e-vf),
+ * driven through libqos/iavf the way the Linux iavf driver drives it.
+ * Frames go in and out through a socket netdev the test holds the other
+ * end of.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/iov.h"
+#include "net/eth.h"
+#include "hw/pci/pci_ids.h"
+#include "qobject/qdict.h"
+#include "libqtest.h"
+#include "libqos/libqos-pc.h"
+#include "libqos/iavf.h"
+
+#define VF_DEVFN        QPCI_DEVFN(4, 0)
+#define VF_MAC          "52:54:00:12:34:56"
+#define VF_VSI          7
+
+typedef struct Fixture {
+    QOSState *qs;
+    QIavf d;
+    int sock[2];        /* sock[0] is the test's end */
+} Fixture;
+
+static const uint8_t vf_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+static const uint8_t peer_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+
+/* The Toeplitz key of Microsoft's RSS verification suite. */
+static const uint8_t ms_rss_key[VIRTCHNL_RSS_KEY_SIZE] = {
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+    0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+    0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+    0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+    0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+static QOSState *boot_vf(int fd, const char *extra)
+{
+    return qtest_pc_boot("-netdev socket,fd=%d,id=n0 "
+                         "-device i40e-vf,netdev=n0,addr=04.0,mac=" VF_MAC
+                         ",vsi-id=%d%s", fd, VF_VSI, extra);
+}
+
+static void fixture_start(Fixture *f, const char *extra)
+{
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, f->sock), ==, 0);
+    f->qs = boot_vf(f->sock[1], extra);
+    qiavf_init(&f->d, f->qs, VF_DEVFN);
+}
+
+static void fixture_stop(Fixture *f)
+{
+    qtest_shutdown(f->qs);
+    close(f->sock[0]);
+    close(f->sock[1]);
+}
+
+/* A fixture with the VF negotiated and nqueues queue pairs running. */
+static void fixture_up(Fixture *f, const char *extra, unsigned int nqueues)
+{
+    fixture_start(f, extra);
+    qiavf_negotiate(&f->d, QIAVF_IAVF_CAPS);
+    qiavf_up(&f->d, nqueues);
+}
+
+/* Socket netdev framing: a 32-bit big-endian length, then the frame. */
+static void sock_send(Fixture *f, const void *frame, size_t len)
+{
+    uint32_t be = htonl(len);
+    struct iovec iov[] = {
+        { .iov_base = &be, .iov_len = sizeof(be) },
+        { .iov_base = (void *)frame, .iov_len = len },
+    };
+
+    g_assert_cmpint(iov_send(f->sock[0], iov, 2, 0, sizeof(be) + len), ==,
+                    sizeof(be) + len);
+}
+
+/* The next frame the VF sent; QEMU's RARP announcements are skipped. */
+static size_t sock_recv(Fixture *f, void *buf, size_t max)
+{
+    uint32_t be;
+    size_t len;
+
+    do {
+        g_assert_cmpint(recv(f->sock[0], &be, sizeof(be), MSG_WAITALL), ==,
+                        sizeof(be));
+        len = ntohl(be);
+        g_assert_cmpuint(len, <=, max);
+        g_assert_cmpint(recv(f->sock[0], buf, len, MSG_WAITALL), ==, len);
+    } while (len >= 14 && lduw_be_p((uint8_t *)buf + 12) == 0x8035);    /* RARP */
+    return len;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return sum;
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        sum += i & 1 ? p[i] : p[i] << 8;
+    }
+    return sum;
+}
+
+static uint32_t pseudo_sum(const uint8_t *ip, uint8_t proto, uint16_t l4len)
+{
+    return csum_add(0, ip + 12, 8) + proto + l4len;
+}
+
+/*
+ * An Ethernet/IPv4/UDP (or TCP) frame to @dst with @payload; checksums
+ * are correct unless @seed_only, in which case the IP checksum is 0 and
+ * the L4 checksum holds only the pseudo-header sum, as a driver leaves it
+ * for offload.
+ */
+static size_t make_ip4_frame(uint8_t *buf, const uint8_t *dst, uint8_t proto,
+                             const uint8_t *saddr, const uint8_t *daddr,
+                             uint16_t sport, uint16_t dport,
+                             const void *payload, size_t plen, bool seed_only)
+{
+    uint8_t *ip = buf + 14, *l4 = ip + 20;
+    size_t l4hdr = proto == IPPROTO_TCP ? 20 : 8;
+    uint16_t l4len = l4hdr + plen;
+    uint16_t csum;
+
+    memset(buf, 0, 14 + 20 + l4hdr);
+    memcpy(buf, dst, 6);
+    memcpy(buf + 6, peer_mac, 6);
+    stw_be_p(buf + 12, ETH_P_IP);
+    ip[0] = 0x45;
+    stw_be_p(ip + 2, 20 + l4len);
+    ip[8] = 64;
+    ip[9] = proto;
+    memcpy(ip + 12, saddr, 4);
+    memcpy(ip + 16, daddr, 4);
+    stw_be_p(l4, sport);
+    stw_be_p(l4 + 2, dport);
+    if (proto == IPPROTO_TCP) {
+        l4[12] = 5 << 4;
+        l4[13] = 0x18;
+        stw_be_p(l4 + 14, 8192);
+    } else {
+        stw_be_p(l4 + 4, l4len);
+    }
+    memcpy(l4 + l4hdr, payload, plen);
+
+    csum = csum_fold(pseudo_sum(ip, proto, l4len));
+    if (!seed_only) {
+        stw_be_p(ip + 10, ~csum_fold(csum_add(0, ip, 20)));
+        csum = ~csum_fold(csum_add(pseudo_sum(ip, proto, l4len), l4, l4len));
+    }
+    stw_be_p(l4 + (proto == IPPROTO_TCP ? 16 : 6), csum);
+    return 14 + 20 + l4len;
+}
+
+/* A UDP frame whose 64-byte payload starts with @marker. */
+static size_t make_udp(uint8_t *buf, const uint8_t *dst, uint16_t sport,
+                       const char *marker)
+{
+    static const uint8_t sa[4] = { 10, 0, 0, 2 }, da[4] = { 10, 0, 0, 1 };
+    char payload[64] = { 0 };
+
+    g_assert_cmpuint(strlen(marker), <, sizeof(payload));
+    memcpy(payload, marker, strlen(marker));
+    return make_ip4_frame(buf, dst, IPPROTO_UDP, sa, da, sport, 7777,
+                          payload, sizeof(payload), false);
+}
+
+/* The same frame with an 802.1Q tag after the addresses. */
+static size_t make_tagged(uint8_t *buf, uint16_t vid, const char *marker)
+{
+    uint8_t frame[256];
+    size_t len = make_udp(frame, vf_mac, 1, marker);
+
+    memcpy(buf, frame, 12);
+    stw_be_p(buf + 12, ETH_P_VLAN);
+    stw_be_p(buf + 14, vid);
+    memcpy(buf + 16, frame + 12, len - 12);
+    return len + 4;
+}
+
+static bool has_marker(const void *frame, size_t len, const char *marker)
+{
+    return memmem(frame, len, marker, strlen(marker) + 1);
+}
+
+static void check_ip4_checksums(const uint8_t *frame, size_t len)
+{
+    const uint8_t *ip = frame + 14;
+    uint16_t l4len = lduw_be_p(ip + 2) - 20;
+
+    g_assert_cmpuint(len, >=, 14 + 20 + l4len);
+    g_assert_cmphex(csum_fold(csum_add(0, ip, 20)), ==, 0xffff);
+    g_assert_cmphex(csum_fold(csum_add(pseudo_sum(ip, ip[9], l4len),
+                                       ip + 20, l4len)), ==, 0xffff);
+}
+
+static uint64_t get_stat(QIavf *d, size_t field)
+{
+    struct virtchnl_queue_select qs = { .vsi_id = cpu_to_le16(d->vsi_id) };
+    struct virtchnl_eth_stats st;
+    uint16_t len;
+
+    g_assert_cmpint(qiavf_call(d, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs),
+                               &st, &len), ==, 0);
+    g_assert_cmpuint(len, ==, sizeof(st));
+    return le64_to_cpu(*(uint64_t *)((uint8_t *)&st + field));
+}
+
+/* Receive on queue q and check the frame carries @marker. */
+static void expect_rx(Fixture *f, unsigned int q, const char *marker,
+                      uint64_t *qw0, uint64_t *qw1)
+{
+    uint8_t buf[2048];
+    uint64_t w0, w1;
+    size_t len;
+
+    g_assert_true(qiavf_rx(&f->d, q, buf, &len, &w0, &w1));
+    g_assert_true(has_marker(buf, len, marker));
+    if (qw0) {
+        *qw0 = w0;
+        *qw1 = w1;
+    }
+}
+
+/* Tests */
+
+static void test_pci_identity(void)
+{
+    Fixture f;
+    uint64_t size;
+    uint8_t cap;
+
+    fixture_start(&f, ",vectors=5");
+    g_assert_cmphex(qpci_config_readw(f.d.pdev, PCI_VENDOR_ID), ==, 0x8086);
+    g_assert_cmphex(qpci_config_readw(f.d.pdev, PCI_DEVICE_ID), ==, 0x154c);
+    g_assert_cmphex(qpci_config_readw(f.d.pdev, PCI_CLASS_DEVICE), ==,
+                    PCI_CLASS_NETWORK_ETHERNET);
+    g_assert_cmpuint(qpci_config_readb(f.d.pdev, PCI_INTERRUPT_PIN), ==, 0);
+    qpci_iomap(f.d.pdev, 0, &size);
+    g_assert_cmphex(size, ==, I40E_VF_BAR0_SIZE);
+    qpci_iomap(f.d.pdev, I40E_VF_MSIX_BAR, &size);
+    g_assert_cmphex(size, ==, I40E_VF_MSIX_BAR_SIZE);
+    g_assert_cmpuint(qpci_msix_table_size(f.d.pdev), ==, 5);
+    cap = qpci_find_capability(f.d.pdev, PCI_CAP_ID_EXP, 0);
+    g_assert_cmphex(cap, ==, I40E_VF_PCIE_CAP_OFFSET);
+    g_assert_true(qpci_config_readl(f.d.pdev, cap + PCI_EXP_DEVCAP) &
+                  PCI_EXP_DEVCAP_FLR);
+    fixture_stop(&f);
+}
+
+static void test_version(void)
+{
+    struct virtchnl_version_info v10 = { cpu_to_le32(1), 0 };
+    struct virtchnl_version_info v20 = { cpu_to_le32(2), 0 };
+    struct virtchnl_version_info pf;
+    Fixture f;
+    uint16_t len;
+
+    fixture_start(&f, "");
+    qiavf_wait_active(&f.d);
+    qiavf_aq_init(&f.d);
+
+    /* A 1.0 VF is answered as 1.0 and may not send capabilities. */
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_VERSION, &v10, sizeof(v10),
+                               &pf, &len), ==, 0);
+    g_assert_cmpuint(le32_to_cpu(pf.major), ==, 1);
+    g_assert_cmpuint(le32_to_cpu(pf.minor), ==, 0);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_GET_VF_RESOURCES,
+                               &v10, 4, NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_OPCODE_MISMATCH);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_GET_VF_RESOURCES,
+                               NULL, 0, NULL, NULL), ==, 0);
+
+    /* A newer VF is offered 1.1. */
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_VERSION, &v20, sizeof(v20),
+                               &pf, &len), ==, 0);
+    g_assert_cmpuint(le32_to_cpu(pf.major), ==, 1);
+    g_assert_cmpuint(le32_to_cpu(pf.minor), ==, 1);
+    qiavf_get_resources(&f.d, 0);
+    g_assert_cmphex(f.d.caps, ==, VIRTCHNL_VF_OFFLOAD_L2 |
+                                  VIRTCHNL_VF_OFFLOAD_RSS_REG);
+    fixture_stop(&f);
+}
+
+static void test_resources(void)
+{
+    Fixture f;
+
+    fixture_start(&f, ",queues=3,vectors=4");
+    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
+    g_assert_cmphex(f.d.caps, ==,
+                    VIRTCHNL_VF_OFFLOAD_L2 | VIRTCHNL_VF_OFFLOAD_RSS_PF |
+                    VIRTCHNL_VF_OFFLOAD_VLAN |
+                    VIRTCHNL_VF_OFFLOAD_WB_ON_ITR |
+                    VIRTCHNL_VF_OFFLOAD_RSS_PCTYPE_V2 |
+                    VIRTCHNL_VF_OFFLOAD_REQ_QUEUES |
+                    VIRTCHNL_VF_CAP_ADV_LINK_SPEED);
+    g_assert_cmpuint(f.d.num_queue_pairs, ==, 3);
+    g_assert_cmpuint(f.d.max_vectors, ==, 4);
+    g_assert_cmpuint(f.d.vsi_id, ==, VF_VSI);
+    g_assert_cmpmem(f.d.mac, 6, vf_mac, 6);
+    /* The PF tells the link state right after the resources. */
+    g_assert_cmpuint(f.d.link_events, ==, 1);
+    g_assert_true(f.d.link_up);
+    fixture_stop(&f);
+}
+
+static void test_queue_config(void)
+{
+    Fixture f;
+
+    fixture_start(&f, "");
+    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
+    qiavf_alloc_rings(&f.d, 4, 64, 2048);
+    g_assert_cmpint(qiavf_config_irq_map(&f.d), ==, 0);
+    g_assert_cmpint(qiavf_config_queues(&f.d, 1518), ==, 0);
+    f.d.link_events = 0;
+    g_assert_cmpint(qiavf_enable_queues(&f.d, 0xf), ==, 0);
+    /* ENABLE_QUEUES is followed by a link event. */
+    qiavf_drain_events(&f.d);
+    g_assert_cmpuint(f.d.link_events, ==, 1);
+    g_assert_true(f.d.link_up);
+    fixture_stop(&f);
+}
+
+static void test_tx(void)
+{
+    uint8_t frame[256], out[2048];
+    Fixture f;
+    size_t len, n;
+
+    fixture_up(&f, "", 1);
+    len = make_udp(frame, peer_mac, 1000, "hello from the VF");
+    qiavf_irq_clear(&f.d, 1);
+    qiavf_tx(&f.d, 0, frame, len, 0, 0);
+    n = sock_recv(&f, out, sizeof(out));
+    g_assert_cmpuint(n, ==, len);
+    g_assert_cmpmem(out, n, frame, len);
+    g_assert_true(qiavf_irq_seen(&f.d, 1));
+    g_assert_cmpuint(get_stat(&f.d, offsetof(struct virtchnl_eth_stats,
+                                             tx_unicast)), ==, 1);
+    g_assert_cmpuint(get_stat(&f.d, offsetof(struct virtchnl_eth_stats,
+                                             tx_bytes)), ==, len);
+    fixture_stop(&f);
+}
+
+static void test_tx_csum_offload(void)
+{
+    static const uint8_t sa[4] = { 10, 0, 0, 1 }, da[4] = { 10, 0, 0, 2 };
+    uint8_t frame[256], out[2048];
+    uint32_t offset;
+    Fixture f;
+    size_t len, n;
+
+    fixture_up(&f, "", 1);
+    for (int proto = 0; proto < 2; proto++) {
+        bool tcp = proto;
+
+        len = make_ip4_frame(frame, peer_mac, tcp ? IPPROTO_TCP : IPPROTO_UDP,
+                             sa, da, 4000, 5000, "offloaded checksums", 19,
+                             true);
+        /* MACLEN in words, IPLEN and L4LEN in dwords, as iavf fills them. */
+        offset = (14 / 2) | ((20 / 4) << 7) | ((tcp ? 5 : 2) << 14);
+        qiavf_tx(&f.d, 0, frame, len,
+                 I40E_TXD_CMD_IIPT_IPV4_CSUM |
+                 (tcp ? I40E_TXD_CMD_L4T_TCP : I40E_TXD_CMD_L4T_UDP), offset);
+        n = sock_recv(&f, out, sizeof(out));
+        g_assert_cmpuint(n, ==, len);
+        check_ip4_checksums(out, n);
+    }
+    fixture_stop(&f);
+}
+
+static void test_rx(void)
+{
+    uint8_t frame[256], buf[2048];
+    uint64_t qw0, qw1;
+    Fixture f;
+    size_t len, n;
+
+    fixture_up(&f, "", 1);
+    len = make_udp(frame, vf_mac, 1000, "hello to the VF");
+    qiavf_irq_clear(&f.d, 1);
+    sock_send(&f, frame, len);
+    g_assert_true(qiavf_rx(&f.d, 0, buf, &n, &qw0, &qw1));
+    g_assert_cmpuint(n, ==, len);
+    g_assert_cmpmem(buf, n, frame, len);
+    g_assert_true(qw1 & I40E_RXD_STATUS_EOF);
+    g_assert_true(qw1 & I40E_RXD_STATUS_L3L4P);
+    g_assert_cmphex(qw1 & (I40E_RXD_ERROR_IPE | I40E_RXD_ERROR_L4E |
+                           I40E_RXD_STATUS_L2TAG1P), ==, 0);
+    g_assert_cmpuint((qw1 >> I40E_RXD_PTYPE_SHIFT) & 0xff, ==,
+                     I40E_PTYPE_IPV4_UDP);
+    g_assert_true(qiavf_irq_seen(&f.d, 1));
+
+    /* A corrupted UDP checksum is reported, not hidden. */
+    frame[len - 1] ^= 0xff;
+    sock_send(&f, frame, len);
+    g_assert_true(qiavf_rx(&f.d, 0, buf, &n, &qw0, &qw1));
+    g_assert_true(qw1 & I40E_RXD_ERROR_L4E);
+    g_assert_cmpuint(get_stat(&f.d, offsetof(struct virtchnl_eth_stats,
+                                             rx_unicast)), ==, 2);
+    fixture_stop(&f);
+}
+
+/* A frame larger than one buffer spans descriptors, EOF on the last. */
+static void test_rx_multi_buffer(void)
+{
+    static const uint8_t sa[4] = { 10, 0, 0, 2 }, da[4] = { 10, 0, 0, 1 };
+    g_autofree char *payload = g_malloc(1400);
+    uint8_t frame[1600], buf[2048], joined[1600];
+    uint64_t qw0, qw1;
+    size_t len, n, got = 0;
+    Fixture f;
+
+    fixture_start(&f, "");
+    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
+    qiavf_irq_init(&f.d);
+    qiavf_alloc_rings(&f.d, 1, 64, 512);
+    g_assert_cmpint(qiavf_config_irq_map(&f.d), ==, 0);
+    qiavf_rx_fill(&f.d, 0);
+    g_assert_cmpint(qiavf_config_queues(&f.d, 1518), ==, 0);
+    g_assert_cmpint(qiavf_enable_queues(&f.d, 1), ==, 0);
+
+    memset(payload, 'x', 1400);
+    len = make_ip4_frame(frame, vf_mac, IPPROTO_UDP, sa, da, 1, 2, payload,
+                         1400, false);
+    sock_send(&f, frame, len);
+    for (int i = 0; i < 3; i++) {
+        g_assert_true(qiavf_rx(&f.d, 0, buf, &n, &qw0, &qw1));
+        g_assert_cmpuint(n, ==, MIN(512, len - got));
+        memcpy(joined + got, buf, n);
+        got += n;
+        g_assert_cmpint(!!(qw1 & I40E_RXD_STATUS_EOF), ==, got == len);
+    }
+    g_assert_cmpmem(joined, got, frame, len);
+    fixture_stop(&f);
+}
+
+static void test_rx_vlan(void)
+{
+    uint8_t frame[256], tagged[260], buf[2048];
+    struct virtchnl_queue_select none = { 0 };
+    uint64_t qw0, qw1;
+    Fixture f;
+    size_t len, n;
+
+    fixture_up(&f, "", 1);
+    g_assert_cmpint(qiavf_add_vlan(&f.d, 100, false), ==, 0);
+
+    /* Stripping is on by default: the tag moves to the descriptor. */
+    len = make_udp(frame, vf_mac, 1, "tagged-100");
+    sock_send(&f, tagged, make_tagged(tagged, 100, "tagged-100"));
+    g_assert_true(qiavf_rx(&f.d, 0, buf, &n, &qw0, &qw1));
+    g_assert_cmpmem(buf, n, frame, len);
+    g_assert_true(qw1 & I40E_RXD_STATUS_L2TAG1P);
+    g_assert_cmpuint((qw0 >> I40E_RXD_L2TAG1_SHIFT) & 0xffff, ==, 100);
+
+    /* VLAN 200 has no filter: dropped. */
+    sock_send(&f, tagged, make_tagged(tagged, 200, "tagged-200"));
+
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_DISABLE_VLAN_STRIPPING,
+                               &none, 0, NULL, NULL), ==, 0);
+    len = make_tagged(tagged, 100, "kept-tag");
+    sock_send(&f, tagged, len);
+    g_assert_true(qiavf_rx(&f.d, 0, buf, &n, &qw0, &qw1));
+    g_assert_cmpmem(buf, n, tagged, len);
+    g_assert_false(qw1 & I40E_RXD_STATUS_L2TAG1P);
+    fixture_stop(&f);
+}
+
+static void test_mac_filter(void)
+{
+    static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x01, 0x02, 0x03 };
+    static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x09 };
+    static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    uint8_t frame[256];
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    /* Each dropped frame is followed by one that must arrive first. */
+    sock_send(&f, frame, make_udp(frame, other, 1, "drop-unicast"));
+    sock_send(&f, frame, make_udp(frame, mcast, 1, "drop-multicast"));
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "keep-own"));
+    expect_rx(&f, 0, "keep-own", NULL, NULL);
+    sock_send(&f, frame, make_udp(frame, bcast, 1, "keep-broadcast"));
+    expect_rx(&f, 0, "keep-broadcast", NULL, NULL);
+
+    g_assert_cmpint(qiavf_add_mac(&f.d, other, false), ==, 0);
+    g_assert_cmpint(qiavf_add_mac(&f.d, mcast, false), ==, 0);
+    sock_send(&f, frame, make_udp(frame, other, 1, "keep-added"));
+    expect_rx(&f, 0, "keep-added", NULL, NULL);
+    sock_send(&f, frame, make_udp(frame, mcast, 1, "keep-multicast"));
+    expect_rx(&f, 0, "keep-multicast", NULL, NULL);
+
+    g_assert_cmpint(qiavf_add_mac(&f.d, other, true), ==, 0);
+    /* Untrusted: the PF says yes to promiscuous mode and does nothing. */
+    g_assert_cmpint(qiavf_promisc(&f.d, FLAG_VF_UNICAST_PROMISC), ==, 0);
+    sock_send(&f, frame, make_udp(frame, other, 1, "drop-deleted"));
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "keep-after"));
+    expect_rx(&f, 0, "keep-after", NULL, NULL);
+    fixture_stop(&f);
+}
+
+static void test_promisc_trusted(void)
+{
+    static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x01, 0x02, 0x03 };
+    static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x09 };
+    uint8_t frame[256];
+    Fixture f;
+
+    fixture_up(&f, ",trusted=on", 1);
+    g_assert_cmpint(qiavf_promisc(&f.d, FLAG_VF_UNICAST_PROMISC), ==, 0);
+    sock_send(&f, frame, make_udp(frame, mcast, 1, "drop-multicast"));
+    sock_send(&f, frame, make_udp(frame, other, 1, "keep-promisc"));
+    expect_rx(&f, 0, "keep-promisc", NULL, NULL);
+    g_assert_cmpint(qiavf_promisc(&f.d, FLAG_VF_UNICAST_PROMISC |
+                                        FLAG_VF_MULTICAST_PROMISC), ==, 0);
+    sock_send(&f, frame, make_udp(frame, mcast, 1, "keep-allmulti"));
+    expect_rx(&f, 0, "keep-allmulti", NULL, NULL);
+    g_assert_cmpint(qiavf_promisc(&f.d, 0), ==, 0);
+    sock_send(&f, frame, make_udp(frame, other, 1, "drop-unicast"));
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "keep-own"));
+    expect_rx(&f, 0, "keep-own", NULL, NULL);
+    fixture_stop(&f);
+}
+
+static int32_t config_rss(QIavf *d, const uint8_t *key, unsigned int nq)
+{
+    uint8_t kmsg[4 + VIRTCHNL_RSS_KEY_SIZE + 1] = { 0 };
+    uint8_t lmsg[4 + VIRTCHNL_RSS_LUT_SIZE + 1] = { 0 };
+    int32_t ret;
+
+    stw_le_p(kmsg, d->vsi_id);
+    stw_le_p(kmsg + 2, VIRTCHNL_RSS_KEY_SIZE);
+    memcpy(kmsg + 4, key, VIRTCHNL_RSS_KEY_SIZE);
+    ret = qiavf_call(d, VIRTCHNL_OP_CONFIG_RSS_KEY, kmsg, sizeof(kmsg),
+                     NULL, NULL);
+    if (ret) {
+        return ret;
+    }
+    stw_le_p(lmsg, d->vsi_id);
+    stw_le_p(lmsg + 2, VIRTCHNL_RSS_LUT_SIZE);
+    for (int i = 0; i < VIRTCHNL_RSS_LUT_SIZE; i++) {
+        lmsg[4 + i] = i % nq;
+    }
+    return qiavf_call(d, VIRTCHNL_OP_CONFIG_RSS_LUT, lmsg, sizeof(lmsg),
+                      NULL, NULL);
+}
+
+/* Wait for a frame on any queue; returns its queue. */
+static unsigned int rx_any(Fixture *f, uint64_t *qw0, uint64_t *qw1)
+{
+    int64_t end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    uint8_t buf[2048];
+    size_t n;
+
+    while (g_get_monotonic_time() < end) {
+        for (unsigned int q = 0; q < f->d.nqueues; q++) {
+            if (qiavf_rx_poll(&f->d, q, buf, &n, qw0, qw1)) {
+                return q;
+            }
+        }
+        g_usleep(1000);
+    }
+    g_assert_not_reached();
+}
+
+static void test_rss(void)
+{
+    static const uint8_t sa[4] = { 66, 9, 149, 187 };
+    static const uint8_t da[4] = { 161, 142, 100, 80 };
+    uint8_t frame[256];
+    unsigned int used = 0, q;
+    uint64_t qw0, qw1;
+    Fixture f;
+
+    fixture_up(&f, "", 4);
+    g_assert_cmpint(config_rss(&f.d, ms_rss_key, 4), ==, 0);
+
+    /* Microsoft's verification vector for IPv4/TCP. */
+    sock_send(&f, frame, make_ip4_frame(frame, vf_mac, IPPROTO_TCP, sa, da,
+                                        2794, 1766, "v", 1, false));
+    q = rx_any(&f, &qw0, &qw1);
+    g_assert_cmphex(qw1 & I40E_RXD_STATUS_FLTSTAT_RSS, ==,
+                    I40E_RXD_STATUS_FLTSTAT_RSS);
+    g_assert_cmphex(qw0 >> I40E_RXD_RSS_SHIFT, ==, 0x51ccc178);
+    g_assert_cmpuint(q, ==, (0x51ccc178 % 64) % 4);
+
+    /* Flows spread, each to the queue its hash names in the LUT. */
+    for (uint16_t port = 1000; port < 1032; port++) {
+        sock_send(&f, frame, make_udp(frame, vf_mac, port, "flow"));
+        q = rx_any(&f, &qw0, &qw1);
+        g_assert_cmpuint(q, ==, ((uint32_t)(qw0 >> 32) % 64) % 4);
+        used |= 1u << q;
+    }
+    g_assert_cmphex(used, ==, 0xf);
+
+    /* A LUT naming a queue the VF does not have is refused. */
+    g_assert_cmpint(config_rss(&f.d, ms_rss_key, 5), ==,
+                    VIRTCHNL_STATUS_ERR_PARAM);
+    fixture_stop(&f);
+}
+
+/* DYN_CTL: a vector disarms itself when it fires; re-arming replays it. */
+static void test_irq_automask(void)
+{
+    uint8_t frame[256];
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    qiavf_irq_clear(&f.d, 1);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "first"));
+    expect_rx(&f, 0, "first", NULL, NULL);
+    g_assert_true(qiavf_irq_seen(&f.d, 1));
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "second"));
+    expect_rx(&f, 0, "second", NULL, NULL);
+    g_assert_false(qiavf_irq_seen(&f.d, 1));
+    qiavf_irq_enable(&f.d, 1);
+    g_assert_true(qiavf_irq_seen(&f.d, 1));
+
+    /* CLEARPBA drops what is pending; SWINT_TRIG raises at will. */
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "third"));
+    expect_rx(&f, 0, "third", NULL, NULL);
+    qiavf_wr(&f.d, I40E_VFINT_DYN_CTLN1(0), I40E_VFINT_DYN_CTL_CLEARPBA);
+    qiavf_irq_enable(&f.d, 1);
+    g_assert_false(qiavf_irq_seen(&f.d, 1));
+    qiavf_wr(&f.d, I40E_VFINT_DYN_CTLN1(0), I40E_VFINT_DYN_CTL_INTENA |
+             I40E_VFINT_DYN_CTL_SWINT_TRIG | I40E_VFINT_DYN_CTL_ITR_INDX_MASK);
+    g_assert_true(qiavf_irq_seen(&f.d, 1));
+
+    /* The mailbox raises vector 0 and ICR01 says why, once read. */
+    qiavf_rd(&f.d, I40E_VFINT_ICR01);
+    qiavf_wr(&f.d, I40E_VFINT_DYN_CTL01, I40E_VFINT_DYN_CTL_CLEARPBA);
+    qiavf_irq_clear(&f.d, 0);
+    qiavf_irq_enable(&f.d, 0);
+    g_assert_false(qiavf_irq_seen(&f.d, 0));
+    g_assert_cmpint(qiavf_promisc(&f.d, 0), ==, 0);
+    g_assert_true(qiavf_irq_seen(&f.d, 0));
+    g_assert_cmphex(qiavf_rd(&f.d, I40E_VFINT_ICR01), ==,
+                    I40E_VFINT_ICR01_ADMINQ | I40E_VFINT_ICR01_INTEVENT);
+    g_assert_cmphex(qiavf_rd(&f.d, I40E_VFINT_ICR01), ==, 0);
+    fixture_stop(&f);
+}
+
+static void test_link_event(void)
+{
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    g_assert_true(f.d.link_up);
+    qtest_qmp_assert_success(f.qs->qts, "{'execute': 'set_link', 'arguments':"
+                             " {'name': 'n0', 'up': false}}");
+    qiavf_drain_events(&f.d);
+    g_assert_false(f.d.link_up);
+    qtest_qmp_assert_success(f.qs->qts, "{'execute': 'set_link', 'arguments':"
+                             " {'name': 'n0', 'up': true}}");
+    qiavf_drain_events(&f.d);
+    g_assert_true(f.d.link_up);
+    fixture_stop(&f);
+}
+
+/* After any VF reset the driver re-initialises without VERSION. */
+static void check_reset_and_recover(Fixture *f)
+{
+    static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x01, 0x02, 0x03 };
+    uint8_t frame[256];
+
+    g_assert_false(qiavf_rd(&f->d, I40E_VF_ARQLEN1) & I40E_VF_AQLEN_ENABLE);
+    g_assert_cmpuint(qiavf_rd(&f->d, I40E_VFGEN_RSTAT) &
+                     I40E_VFGEN_RSTAT_VFR_STATE_MASK, ==, I40E_VFR_INPROGRESS);
+    qiavf_wait_active(&f->d);
+    qiavf_aq_init(&f->d);
+    qiavf_get_resources(&f->d, QIAVF_IAVF_CAPS);
+    qiavf_up(&f->d, 1);
+
+    /* Filters were cleared; rings start again at descriptor 0. */
+    sock_send(f, frame, make_udp(frame, other, 1, "drop-old-filter"));
+    sock_send(f, frame, make_udp(frame, vf_mac, 1, "after-reset"));
+    expect_rx(f, 0, "after-reset", NULL, NULL);
+    g_assert_cmpuint(f->d.rx[0].next, ==, 1);
+    qiavf_tx(&f->d, 0, frame, make_udp(frame, peer_mac, 1, "tx-after"), 0, 0);
+    g_assert_true(has_marker(frame, sock_recv(f, frame, sizeof(frame)),
+                             "tx-after"));
+}
+
+static void test_reset_vf(void)
+{
+    static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x01, 0x02, 0x03 };
+    uint8_t frame[256];
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    g_assert_cmpint(qiavf_add_mac(&f.d, other, false), ==, 0);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "before"));
+    expect_rx(&f, 0, "before", NULL, NULL);
+    qiavf_send(&f.d, VIRTCHNL_OP_RESET_VF, NULL, 0);
+    check_reset_and_recover(&f);
+    fixture_stop(&f);
+}
+
+static void test_flr(void)
+{
+    static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x01, 0x02, 0x03 };
+    uint8_t cap, frame[256];
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    g_assert_cmpint(qiavf_add_mac(&f.d, other, false), ==, 0);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "before"));
+    expect_rx(&f, 0, "before", NULL, NULL);
+
+    cap = qpci_find_capability(f.d.pdev, PCI_CAP_ID_EXP, 0);
+    qpci_config_writew(f.d.pdev, cap + PCI_EXP_DEVCTL,
+                       qpci_config_readw(f.d.pdev, cap + PCI_EXP_DEVCTL) |
+                       PCI_EXP_DEVCTL_BCR_FLR);
+    /* An FLR also resets config space: the OS restores it. */
+    qiavf_pci_enable(&f.d);
+    check_reset_and_recover(&f);
+    fixture_stop(&f);
+}
+
+static void test_request_queues(void)
+{
+    struct virtchnl_vf_res_request req = { cpu_to_le16(17) }, got;
+    uint16_t len;
+    Fixture f;
+
+    fixture_start(&f, "");
+    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
+    g_assert_cmpuint(f.d.num_queue_pairs, ==, 4);
+
+    /* More than the PF has: the reply names what it could give. */
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_REQUEST_QUEUES, &req,
+                               sizeof(req), &got, &len), ==, 0);
+    g_assert_cmpuint(le16_to_cpu(got.num_queue_pairs), ==, 16);
+
+    /* A count it can give comes as a reset, announced first. */
+    req.num_queue_pairs = cpu_to_le16(8);
+    qiavf_send(&f.d, VIRTCHNL_OP_REQUEST_QUEUES, &req, sizeof(req));
+    g_assert_false(qiavf_rd(&f.d, I40E_VF_ARQLEN1) & I40E_VF_AQLEN_ENABLE);
+    qiavf_wait_active(&f.d);
+    qiavf_aq_init(&f.d);
+    qiavf_get_resources(&f.d, QIAVF_IAVF_CAPS);
+    g_assert_cmpuint(f.d.num_queue_pairs, ==, 8);
+    qiavf_up(&f.d, 8);
+    fixture_stop(&f);
+}
+
+typedef struct BadMsg {
+    const char *what;
+    uint32_t opcode;
+    int32_t status;
+} BadMsg;
+
+static void qpair_fill(QIavf *d, struct virtchnl_queue_pair_info *qp,
+                       uint16_t q)
+{
+    memset(qp, 0, sizeof(*qp));
+    qp->txq.vsi_id = qp->rxq.vsi_id = cpu_to_le16(d->vsi_id);
+    qp->txq.queue_id = qp->rxq.queue_id = cpu_to_le16(q);
+    qp->txq.ring_len = cpu_to_le16(64);
+    qp->txq.dma_ring_addr = cpu_to_le64(d->tx[0].ring);
+    qp->rxq.ring_len = cpu_to_le32(64);
+    qp->rxq.dma_ring_addr = cpu_to_le64(d->rx[0].ring);
+    qp->rxq.databuffer_size = cpu_to_le32(2048);
+    qp->rxq.max_pkt_size = cpu_to_le32(1518);
+}
+
+/* A CONFIG_VSI_QUEUES for one pair, broken by @breakit. */
+static int32_t bad_queue_config(QIavf *d, int breakit)
+{
+    uint8_t msg[8 + 2 * 64] = { 0 };
+    struct virtchnl_vsi_queue_config_info *qc = (void *)msg;
+    struct virtchnl_queue_pair_info *qp = &qc->qpair[0];
+
+    qc->vsi_id = cpu_to_le16(d->vsi_id);
+    qc->num_queue_pairs = cpu_to_le16(1);
+    qpair_fill(d, qp, 0);
+    switch (breakit) {
+    case 0:
+        qc->vsi_id = cpu_to_le16(d->vsi_id + 1);
+        break;
+    case 1:
+        qp->txq.queue_id = qp->rxq.queue_id = cpu_to_le16(d->num_queue_pairs);
+        break;
+    case 2:
+        qp->rxq.dma_ring_addr = 0;
+        break;
+    case 3:
+        qp->rxq.databuffer_size = cpu_to_le32(16384);
+        break;
+    case 4:
+        qp->txq.ring_len = cpu_to_le16(I40E_VF_MAX_RING_LEN + 8);
+        break;
+    case 5:
+        qp->rxq.max_pkt_size = cpu_to_le32(16384);
+        break;
+    case 6:
+        qp->txq.dma_ring_addr = cpu_to_le64(d->tx[0].ring + 64);
+        break;
+    }
+    return qiavf_call(d, VIRTCHNL_OP_CONFIG_VSI_QUEUES, msg, sizeof(msg),
+                      NULL, NULL);
+}
+
+static void test_malformed(void)
+{
+    struct virtchnl_queue_select qs;
+    struct {
+        struct virtchnl_irq_map_info hdr;
+        struct virtchnl_vector_map map[2];
+    } irq = { { cpu_to_le16(1) } };
+    uint8_t junk[300] = { 0 }, frame[256];
+    uint16_t rc;
+    Fixture f;
+
+    fixture_start(&f, "");
+    qiavf_wait_active(&f.d);
+    qiavf_aq_init(&f.d);
+    /* Before GET_VF_RESOURCES only the handshake is allowed. */
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE,
+                               junk, 4, NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_PARAM);
+    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
+    qiavf_alloc_rings(&f.d, 1, 64, 2048);
+
+    /* Lengths */
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_VERSION, junk, 4, NULL,
+                               NULL), ==, VIRTCHNL_STATUS_ERR_OPCODE_MISMATCH);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_CONFIG_IRQ_MAP, &irq, 14,
+                               NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_OPCODE_MISMATCH);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_ADD_ETH_ADDR, junk, 12,
+                               NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_OPCODE_MISMATCH);
+    /* Opcodes a VF may not send, or that this PF does not implement */
+    g_assert_cmpint(qiavf_call(&f.d, 99, junk, 4, NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_PARAM);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_EVENT, junk, 16, NULL,
+                               NULL), ==, VIRTCHNL_STATUS_ERR_PARAM);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_ADD_CLOUD_FILTER, junk,
+                               272, NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_NOT_SUPPORTED);
+    /* Values */
+    irq.map[0].vsi_id = cpu_to_le16(f.d.vsi_id + 1);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_CONFIG_IRQ_MAP, &irq,
+                               sizeof(irq), NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_PARAM);
+    irq.map[0].vsi_id = cpu_to_le16(f.d.vsi_id);
+    irq.map[0].vector_id = cpu_to_le16(f.d.max_vectors);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_CONFIG_IRQ_MAP, &irq,
+                               sizeof(irq), NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_PARAM);
+    irq.map[0].vector_id = cpu_to_le16(1);
+    irq.map[0].rxq_map = cpu_to_le16(1 << f.d.num_queue_pairs);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_CONFIG_IRQ_MAP, &irq,
+                               sizeof(irq), NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_PARAM);
+    for (int i = 0; i < 7; i++) {
+        g_assert_cmpint(bad_queue_config(&f.d, i), ==,
+                        VIRTCHNL_STATUS_ERR_PARAM);
+    }
+    qs = (struct virtchnl_queue_select) {
+        .vsi_id = cpu_to_le16(f.d.vsi_id), .rx_queues = cpu_to_le32(1),
+    };
+    /* Enabling a queue that was never configured */
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_ENABLE_QUEUES, &qs,
+                               sizeof(qs), NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_PARAM);
+    qs.rx_queues = cpu_to_le32(1u << 16);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_ENABLE_QUEUES, &qs,
+                               sizeof(qs), NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_PARAM);
+    g_assert_cmpint(qiavf_add_vlan(&f.d, 4096, false), ==,
+                    VIRTCHNL_STATUS_ERR_PARAM);
+    g_assert_cmpint(qiavf_promisc(&f.d, 0x4), ==, VIRTCHNL_STATUS_ERR_PARAM);
+
+    /* Admin-queue level: a buffer over 4 KiB, an unknown AQ opcode */
+    qiavf_aq_post(&f.d, VIRTCHNL_OP_VERSION,
+                  I40E_AQ_FLAG_BUF | I40E_AQ_FLAG_RD | I40E_AQ_FLAG_LB,
+                  junk, 5000, &rc);
+    g_assert_cmpuint(rc, ==, I40E_AQ_RC_EFBIG);
+    qiavf_drain_events(&f.d);
+
+    /* After all that the VF still works. */
+    qiavf_up(&f.d, 1);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "still-alive"));
+    expect_rx(&f, 0, "still-alive", NULL, NULL);
+    fixture_stop(&f);
+}
+
+/*
+ * Migration under traffic: rings are half used when the VM moves; on the
+ * destination the queues continue at the same descriptors, with nothing
+ * lost or delivered twice.
+ */
+static void test_migrate(void)
+{
+    g_autofree char *uri = g_strdup_printf("unix:%s/i40e-vf-mig-%d.sock",
+                                           g_get_tmp_dir(), getpid());
+    uint8_t frame[256];
+    QOSState *dst;
+    int dsock[2];
+    Fixture f;
+    char tag[32];
+
+    fixture_up(&f, "", 2);
+    for (int i = 0; i < 5; i++) {
+        snprintf(tag, sizeof(tag), "rx-before-%d", i);
+        sock_send(&f, frame, make_udp(frame, vf_mac, 7, tag));
+        expect_rx(&f, 0, tag, NULL, NULL);
+        snprintf(tag, sizeof(tag), "tx-before-%d", i);
+        qiavf_tx(&f.d, 1, frame, make_udp(frame, peer_mac, 7, tag), 0, 0);
+        g_assert_cmpuint(sock_recv(&f, frame, sizeof(frame)), >, 0);
+    }
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, dsock), ==, 0);
+    dst = qtest_pc_boot("-netdev socket,fd=%d,id=n0 "
+                        "-device i40e-vf,netdev=n0,addr=04.0,mac=" VF_MAC
+                        ",vsi-id=%d -incoming %s", dsock[1], VF_VSI, uri);
+    migrate(f.qs, dst, uri);
+    qtest_shutdown(f.qs);
+    close(f.sock[0]);
+    close(f.sock[1]);
+    f.qs = dst;
+    f.sock[0] = dsock[0];
+    f.sock[1] = dsock[1];
+    qiavf_switch(&f.d, dst);
+
+    for (int i = 0; i < 100; i++) {
+        uint32_t slot = f.d.rx[0].next;
+        uint64_t qw0, qw1;
+
+        snprintf(tag, sizeof(tag), "rx-after-%d", i);
+        sock_send(&f, frame, make_udp(frame, vf_mac, 7, tag));
+        expect_rx(&f, 0, tag, &qw0, &qw1);
+        g_assert_cmpuint(f.d.rx[0].next, ==, (slot + 1) % 64);
+        snprintf(tag, sizeof(tag), "tx-after-%d", i);
+        qiavf_tx(&f.d, 1, frame, make_udp(frame, peer_mac, 7, tag), 0, 0);
+        g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
+                                 tag));
+    }
+    /* The mailbox continues too. */
+    g_assert_cmpuint(get_stat(&f.d, offsetof(struct virtchnl_eth_stats,
+                                             rx_unicast)), ==, 105);
+    fixture_stop(&f);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    qtest_add_func("/i40e-vf/pci-identity", test_pci_identity);
+    qtest_add_func("/i40e-vf/virtchnl/version", test_version);
+    qtest_add_func("/i40e-vf/virtchnl/resources", test_resources);
+    qtest_add_func("/i40e-vf/virtchnl/queue-config", test_queue_config);
+    qtest_add_func("/i40e-vf/virtchnl/malformed", test_malformed);
+    qtest_add_func("/i40e-vf/virtchnl/request-queues", test_request_queues);
+    qtest_add_func("/i40e-vf/tx/basic", test_tx);
+    qtest_add_func("/i40e-vf/tx/csum-offload", test_tx_csum_offload);
+    qtest_add_func("/i40e-vf/rx/basic", test_rx);
+    qtest_add_func("/i40e-vf/rx/multi-buffer", test_rx_multi_buffer);
+    qtest_add_func("/i40e-vf/rx/vlan", test_rx_vlan);
+    qtest_add_func("/i40e-vf/rx/mac-filter", test_mac_filter);
+    qtest_add_func("/i40e-vf/rx/promisc-trusted", test_promisc_trusted);
+    qtest_add_func("/i40e-vf/rx/rss", test_rss);
+    qtest_add_func("/i40e-vf/irq/automask", test_irq_automask);
+    qtest_add_func("/i40e-vf/link-event", test_link_event);
+    qtest_add_func("/i40e-vf/reset/reset-vf", test_reset_vf);
+    qtest_add_func("/i40e-vf/reset/flr", test_flr);
+    qtest_add_func("/i40e-vf/migration", test_migrate);
+
+    return g_test_run();
+}
