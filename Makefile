@@ -25,6 +25,7 @@ $(OBJ)/build.ninja: configure patches/series $(wildcard patches/*.patch)
 build: $(OBJ)/build.ninja
 	@scripts/overlay.sh $(CURDIR) $(UPSTREAM)
 	ninja -C $(OBJ) $(NINJA_TARGETS)
+	$(MAKE) -C $(OBJ)/pc-bios/optionrom
 
 check: build
 	@scripts/install-deps.sh test

@@ -32,6 +32,8 @@ def programs(src, obj):
                    '-k'], qtest_env, 600),
         ('qos', [os.path.join(obj, 'tests/qtest/qos-test'), '--tap', '-k'],
          qtest_env, 900),
+        ('e2e', [os.path.join(src, 'tests/e2e/run.py'), '--build', obj],
+         {}, 1800),
     ]
 
 

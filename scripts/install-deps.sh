@@ -11,7 +11,8 @@ set -eu
 BACKPORTS_PKGS="meson python3-pycotap"
 BUILD_PKGS="ninja-build pkg-config gcc make flex bison python3 python3-venv
   libglib2.0-dev libpixman-1-dev libslirp-dev zlib1g-dev
-  libjson-c-dev libcmocka-dev ccache seabios ipxe-qemu xz-utils dpkg-dev"
+  libjson-c-dev libcmocka-dev ccache seabios ipxe-qemu xz-utils dpkg-dev
+  gcc-multilib"
 TEST_PKGS="busybox-static cpio kmod iproute2 socat"
 
 want=$BUILD_PKGS

@@ -1,0 +1,58 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# /init of the end-to-end guest: load the real iavf driver, bring the VF
+# up and move data to and from the host through it.  Every result is a
+# line "E2E <key> <value>" on the console for tests/e2e/run.py to check.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+say() { echo "E2E $*"; }
+arg() { sed -n "s/.*e2e\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+
+wait_for() {    # wait_for TENTHS CMD...: poll until CMD succeeds
+    n=$1; shift
+    while [ "$n" -gt 0 ]; do
+        "$@" 2>/dev/null && return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    return 1
+}
+carrier() { [ "$(cat /sys/class/net/eth0/carrier)" = 1 ]; }
+
+host=10.0.2.2
+port=$(arg port)
+sink=$(arg sink)
+for m in $(cat /lib/modules/order); do
+    insmod "/lib/modules/$m" || say insmod-failed "$m"
+done
+wait_for 100 test -e /sys/class/net/eth0
+say driver "$(basename "$(readlink /sys/class/net/eth0/device/driver)")"
+ip link set eth0 up
+wait_for 100 carrier
+say carrier "$(cat /sys/class/net/eth0/carrier)"
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via $host
+
+# Host to guest, then guest to host, each checked by SHA-256 at both ends.
+wget -q -O /tmp/rx "http://$host:$port/blob" &&
+    say rx-sha "$(sha256sum /tmp/rx | cut -d' ' -f1)"
+dd if=/dev/urandom of=/tmp/tx bs=64k count=64 2>/dev/null
+say tx-sha "$(sha256sum /tmp/tx | cut -d' ' -f1)"
+nc $host "$sink" < /tmp/tx > /tmp/ack && say tx-ack "$(cat /tmp/ack)"
+
+# An MTU change makes iavf reset the VF and rebuild everything.
+ip link set eth0 mtu 9000
+sleep 1
+wait_for 200 carrier
+say carrier-after-reset "$(cat /sys/class/net/eth0/carrier)"
+wget -q -O /tmp/rx2 "http://$host:$port/blob" &&
+    say rx-sha-after-reset "$(sha256sum /tmp/rx2 | cut -d' ' -f1)"
+# iavf fetches the VF's counters with GET_STATS every two seconds.
+sleep 3
+say rx-bytes "$(cat /sys/class/net/eth0/statistics/rx_bytes)"
+say done
+poweroff -f
