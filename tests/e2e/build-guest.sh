@@ -1,15 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# build-guest.sh SERIES [INIT]: build a small guest for TCG from Debian
-# packages only: the kernel of SERIES ("6.12" from bookworm-backports,
-# "6.1" from bookworm), the modules the real iavf driver needs, and
-# busybox-static as userland, with INIT as /init.  Prints the directory
-# holding vmlinuz and initrd.  Kernels are cached outside the repository.
+# build-guest.sh SERIES INIT OUTDIR [MODULE...]: build a small TCG guest
+# from Debian packages only: the kernel of SERIES ("6.12" from
+# bookworm-backports, "6.1" from bookworm), MODULE... (default: iavf) with
+# everything they depend on, busybox-static as userland and INIT as /init.
+# Writes OUTDIR/vmlinuz and OUTDIR/initrd.  The kernel package and the
+# modules taken from it are cached outside the repository.  Programs named
+# in GUEST_BIN (static binaries) are added to /bin.
 set -eu
 
-series=$1
-init=${2:-$(dirname "$0")/guest-init.sh}
+series=$1 init=$2 out=$3
+shift 3
+[ $# -gt 0 ] || set -- iavf
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/vfio-i40evf/guest"
 
 case "$series" in
@@ -29,44 +32,53 @@ kver=${pkg#linux-image-}
 dir="$cache/$kver"
 mkdir -p "$dir"
 
-if [ ! -f "$dir/vmlinuz" ]; then
+if [ ! -f "$dir/image.deb" ]; then
     tmp=$(mktemp -d "$cache/dl.XXXXXX")
     (cd "$tmp" && apt-get download "$pkg" >/dev/null 2>&1) || {
         rm -rf "$tmp"
         echo "build-guest: cannot download $pkg" >&2
         exit 1
     }
-    dpkg-deb -x "$tmp"/*.deb "$tmp/root"
-    depmod -b "$tmp/root" "$kver"
-    # iavf and what it needs, in load order (libie and libeth on 6.12).
-    modprobe -d "$tmp/root" -S "$kver" --show-depends iavf |
-        awk '$1 == "insmod" { print $2 }' > "$tmp/mods"
-    mkdir -p "$dir/modules"
-    : > "$dir/modules.order"
-    while read -r m; do
-        name=$(basename "$m" | sed 's/\.ko.*//')
-        case "$m" in
-        *.xz) xz -dc "$m" > "$dir/modules/$name.ko" ;;
-        *.zst) zstd -dqc "$m" > "$dir/modules/$name.ko" ;;
-        *) cp "$m" "$dir/modules/$name.ko" ;;
-        esac
-        echo "$name.ko" >> "$dir/modules.order"
-    done < "$tmp/mods"
-    cp "$tmp/root/boot/vmlinuz-$kver" "$dir/vmlinuz.tmp"
-    mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
+    mv "$tmp"/*.deb "$dir/image.deb"
     rm -rf "$tmp"
 fi
 
-# The initrd is cheap: rebuild it so that edits to INIT take effect.
+# The modules of this set, decompressed, and their load order.
+set_name=$(echo "$@" | tr ' ' '+')
+mods="$dir/modules-$set_name"
+if [ ! -f "$mods/order" ] || [ ! -f "$dir/vmlinuz" ]; then
+    tmp=$(mktemp -d "$cache/x.XXXXXX")
+    dpkg-deb -x "$dir/image.deb" "$tmp"
+    depmod -b "$tmp" "$kver"
+    mkdir -p "$mods"
+    : > "$mods/order.tmp"
+    for m; do
+        modprobe -d "$tmp" -S "$kver" --show-depends "$m"
+    done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
+    while read -r f; do
+        name=$(basename "$f" | sed 's/\.ko.*//')
+        case "$f" in
+        *.xz) xz -dc "$f" > "$mods/$name.ko" ;;
+        *.zst) zstd -dqc "$f" > "$mods/$name.ko" ;;
+        *) cp "$f" "$mods/$name.ko" ;;
+        esac
+        echo "$name.ko" >> "$mods/order.tmp"
+    done
+    mv "$mods/order.tmp" "$mods/order"
+    cp "$tmp/boot/vmlinuz-$kver" "$dir/vmlinuz"
+    rm -rf "$tmp"
+fi
+
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/lib/modules" "$root/proc" "$root/sys" \
          "$root/dev" "$root/tmp" "$root/etc"
-cp /bin/busybox "$root/bin/busybox"
-cp "$dir/modules/"*.ko "$root/lib/modules/"
-cp "$dir/modules.order" "$root/lib/modules/order"
+cp /bin/busybox ${GUEST_BIN:-} "$root/bin/"
+cp "$mods/"*.ko "$root/lib/modules/"
+cp "$mods/order" "$root/lib/modules/order"
 cp "$init" "$root/init"
 chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir/initrd.tmp"
-mv "$dir/initrd.tmp" "$dir/initrd"
-echo "$dir"
+mkdir -p "$out"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initrd"
+ln -sf "$dir/vmlinuz" "$out/vmlinuz"
+echo "$kver"

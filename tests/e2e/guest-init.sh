@@ -23,7 +23,8 @@ wait_for() {    # wait_for TENTHS CMD...: poll until CMD succeeds
 }
 carrier() { [ "$(cat /sys/class/net/eth0/carrier)" = 1 ]; }
 
-host=10.0.2.2
+host=$(arg host)
+ip=$(arg ip)
 port=$(arg port)
 sink=$(arg sink)
 for m in $(cat /lib/modules/order); do
@@ -34,8 +35,7 @@ say driver "$(basename "$(readlink /sys/class/net/eth0/device/driver)")"
 ip link set eth0 up
 wait_for 100 carrier
 say carrier "$(cat /sys/class/net/eth0/carrier)"
-ip addr add 10.0.2.15/24 dev eth0
-ip route add default via $host
+ip addr add "$ip/24" dev eth0
 
 # Host to guest, then guest to host, each checked by SHA-256 at both ends.
 wget -q -O /tmp/rx "http://$host:$port/blob" &&

@@ -74,7 +74,6 @@ static void i40e_vf_write_dyn_ctl(I40EVFCore *core, unsigned int v,
         vec->itr[itr] = (val & I40E_VFINT_DYN_CTL_INTERVAL_MASK) >>
                         I40E_VFINT_DYN_CTL_INTERVAL_SHIFT;
     }
-    vec->wb_on_itr = v && (val & I40E_VFINT_DYN_CTL_WB_ON_ITR);
     if (val & I40E_VFINT_DYN_CTL_SWINT_TRIG) {
         if (v == 0) {
             core->icr01 |= I40E_VFINT_ICR01_SWINT;
@@ -395,7 +394,7 @@ static void i40e_vf_reset_done(void *opaque)
  * reports VFACTIVE a little later.  The negotiated version and a granted
  * queue count survive, as they do in the i40e PF.
  */
-void i40e_vf_core_vf_reset(I40EVFCore *core)
+void i40e_vf_core_reset(I40EVFCore *core)
 {
     trace_i40e_vf_reset();
     core->rstat = I40E_VFR_INPROGRESS;
@@ -411,11 +410,6 @@ void i40e_vf_core_vf_reset(I40EVFCore *core)
     i40e_vf_pf_reset(core);
     timer_mod(core->reset_timer,
               qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + I40E_VF_RESET_NS);
-}
-
-void i40e_vf_core_reset(I40EVFCore *core)
-{
-    i40e_vf_core_vf_reset(core);
 }
 
 bool i40e_vf_link_up(I40EVFCore *core)

@@ -57,7 +57,6 @@ typedef struct I40EVFRing {
 typedef struct I40EVFVector {
     bool intena;        /* armed; cleared when the vector fires */
     bool pending;       /* a cause arrived while disarmed */
-    bool wb_on_itr;
     uint16_t itr[I40E_VF_ITR_INDICES];
 } I40EVFVector;
 
@@ -78,6 +77,7 @@ typedef struct I40EVFCore {
     uint16_t num_vectors;       /* MSI-X table size = max_vectors */
     uint16_t default_queues;
     bool trusted;
+    bool has_vnet;      /* the backend takes virtio-net headers (offloads) */
 
     /* Registers */
     I40EVFAdminQueue atq;
@@ -113,14 +113,12 @@ typedef struct I40EVFCore {
     struct NetRxPkt *rx_pkt;
     bool tx_ctx_valid;
     uint64_t tx_ctx_qw1;
-    uint16_t tx_ctx_l2tag2;
 } I40EVFCore;
 
 /* i40e-vf-core.c: registers, interrupts, resets */
 void i40e_vf_core_realize(I40EVFCore *core, PCIDevice *owner, NICState *nic);
 void i40e_vf_core_unrealize(I40EVFCore *core);
 void i40e_vf_core_reset(I40EVFCore *core);
-void i40e_vf_core_vf_reset(I40EVFCore *core);
 uint64_t i40e_vf_core_read(I40EVFCore *core, hwaddr addr);
 void i40e_vf_core_write(I40EVFCore *core, hwaddr addr, uint64_t val);
 int i40e_vf_core_post_load(I40EVFCore *core);

@@ -97,7 +97,7 @@ static int vc_reset_vf(I40EVFCore *core, const uint8_t *msg, uint16_t len,
                        I40EVFReply *reply)
 {
     reply->none = true;
-    i40e_vf_core_vf_reset(core);
+    i40e_vf_core_reset(core);
     return VIRTCHNL_STATUS_SUCCESS;
 }
 
@@ -580,7 +580,7 @@ static int vc_request_queues(I40EVFCore *core, const uint8_t *msg,
         core->num_queue_pairs = req;
         i40e_vf_aq_send(core, VIRTCHNL_OP_EVENT, 0, &ev, sizeof(ev));
         reply->none = true;
-        i40e_vf_core_vf_reset(core);
+        i40e_vf_core_reset(core);
         return VIRTCHNL_STATUS_SUCCESS;
     }
     trace_i40e_vf_pf_request_queues(req, false);

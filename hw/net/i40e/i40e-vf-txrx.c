@@ -10,6 +10,7 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "net/eth.h"
+#include "standard-headers/linux/virtio_net.h"
 #include "i40e-vf-core.h"
 #include "hw/net/net_tx_pkt.h"
 #include "hw/net/net_rx_pkt.h"
@@ -35,21 +36,49 @@ static void count_packet(I40EVFCore *core, bool rx, eth_pkt_types_e type,
 
 /* TX */
 
-static bool tx_read_desc(I40EVFCore *core, I40EVFRing *ring, uint32_t idx,
-                         uint64_t *qw0, uint64_t *qw1)
-{
-    uint64_t d[2];
+/* Descriptors fetched at once; also the most one packet may use. */
+#define TX_BATCH    (I40E_VF_MAX_TX_FRAGS + 1)
 
-    if (pci_dma_read(core->owner, ring->base + idx * I40E_TX_DESC_SIZE,
-                     d, sizeof(d)) != MEMTX_OK) {
+typedef struct TxDesc {
+    uint64_t qw0;
+    uint64_t qw1;
+} TxDesc;
+
+/*
+ * Fetch up to @max descriptors from the head, as the hardware prefetches
+ * them.  Returns how many were read; 0 if the ring cannot be accessed.
+ */
+static uint32_t tx_fetch(I40EVFCore *core, I40EVFRing *ring, TxDesc *d,
+                         uint32_t max)
+{
+    uint32_t n = MIN((ring->tail + ring->len - ring->head) % ring->len, max);
+    uint32_t first = MIN(n, ring->len - ring->head);
+
+    if (pci_dma_read(core->owner, ring->base + ring->head * I40E_TX_DESC_SIZE,
+                     d, first * sizeof(*d)) != MEMTX_OK ||
+        pci_dma_read(core->owner, ring->base, d + first,
+                     (n - first) * sizeof(*d)) != MEMTX_OK) {
         qemu_log_mask(LOG_GUEST_ERROR,
-                      "i40e-vf: TX descriptor %u at 0x%" PRIx64
-                      " not accessible\n", idx, ring->base);
-        return false;
+                      "i40e-vf: TX ring at 0x%" PRIx64 " not accessible\n",
+                      ring->base);
+        return 0;
     }
-    *qw0 = le64_to_cpu(d[0]);
-    *qw1 = le64_to_cpu(d[1]);
-    return true;
+    for (uint32_t i = 0; i < n; i++) {
+        d[i].qw0 = le64_to_cpu(d[i].qw0);
+        d[i].qw1 = le64_to_cpu(d[i].qw1);
+    }
+    return n;
+}
+
+static uint32_t tx_cmd(const TxDesc *d)
+{
+    return (d->qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_MASK;
+}
+
+static bool tx_is_eop(const TxDesc *d)
+{
+    return (d->qw1 & I40E_TXD_DTYPE_MASK) == I40E_TXD_DTYPE_DATA &&
+           (tx_cmd(d) & I40E_TXD_CMD_EOP);
 }
 
 static bool tx_setup_offloads(I40EVFCore *core, uint32_t cmd)
@@ -109,34 +138,6 @@ static void tx_send(I40EVFCore *core, unsigned int q, uint32_t cmd,
     core->tx_ctx_valid = false;
 }
 
-/*
- * Find the end of the packet starting at the ring's head.  Returns the
- * number of descriptors up to and including its EOP, or 0 if the guest has
- * not handed over the whole packet yet.
- */
-static uint32_t tx_packet_span(I40EVFCore *core, I40EVFRing *ring,
-                               bool *overlong)
-{
-    uint32_t avail = (ring->tail + ring->len - ring->head) % ring->len;
-    uint32_t limit = MIN(avail, I40E_VF_MAX_TX_FRAGS + 1);
-    uint64_t qw0, qw1;
-
-    *overlong = false;
-    for (uint32_t n = 0; n < limit; n++) {
-        if (!tx_read_desc(core, ring, (ring->head + n) % ring->len,
-                          &qw0, &qw1)) {
-            return 0;
-        }
-        if ((qw1 & I40E_TXD_DTYPE_MASK) == I40E_TXD_DTYPE_DATA &&
-            ((qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_EOP)) {
-            return n + 1;
-        }
-    }
-    /* No EOP within what one packet may use: drop the descriptors. */
-    *overlong = limit == I40E_VF_MAX_TX_FRAGS + 1;
-    return *overlong ? limit : 0;
-}
-
 static void tx_write_back(I40EVFCore *core, I40EVFRing *ring, uint32_t idx)
 {
     uint64_t done = cpu_to_le64(I40E_TXD_DTYPE_DESC_DONE);
@@ -145,71 +146,69 @@ static void tx_write_back(I40EVFCore *core, I40EVFRing *ring, uint32_t idx)
                   &done, sizeof(done));
 }
 
-/* Transmit one packet of @n descriptors from the head. */
-static bool tx_packet(I40EVFCore *core, unsigned int q, uint32_t n,
-                      bool overlong)
+/*
+ * Transmit the packet in the @n descriptors @d taken from the head (drop
+ * it if !@ok), and write back those that asked for it, the EOP one after
+ * the frame has left.  Returns whether anything was written back.
+ */
+static bool tx_packet(I40EVFCore *core, unsigned int q, const TxDesc *d,
+                      uint32_t n, bool ok)
 {
     I40EVFRing *ring = &core->tx[q];
-    uint32_t cmd = 0;
+    uint32_t cmd = 0, rs_last = UINT32_MAX;
     uint16_t l2tag1 = 0;
-    bool ok = !overlong, first = true, rs = false;
+    bool first = true;
 
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t idx = ring->head;
-        uint64_t qw0, qw1;
-        uint32_t dcmd;
+        uint32_t dcmd = tx_cmd(&d[i]);
 
-        if (!tx_read_desc(core, ring, idx, &qw0, &qw1)) {
-            return false;
-        }
-        dcmd = (qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_MASK;
-        switch (qw1 & I40E_TXD_DTYPE_MASK) {
+        switch (d[i].qw1 & I40E_TXD_DTYPE_MASK) {
         case I40E_TXD_DTYPE_CONTEXT:
             core->tx_ctx_valid = true;
-            core->tx_ctx_qw1 = qw1;
+            core->tx_ctx_qw1 = d[i].qw1;
             dcmd = 0;
             break;
         case I40E_TXD_DTYPE_DATA:
             if (first) {
                 cmd = dcmd;
-                l2tag1 = qw1 >> I40E_TXD_L2TAG1_SHIFT;
+                l2tag1 = d[i].qw1 >> I40E_TXD_L2TAG1_SHIFT;
                 first = false;
             }
             ok = ok && net_tx_pkt_add_raw_fragment_pci(core->tx_pkt,
-                          core->owner, qw0,
-                          (qw1 >> I40E_TXD_BUF_SZ_SHIFT) &
+                          core->owner, d[i].qw0,
+                          (d[i].qw1 >> I40E_TXD_BUF_SZ_SHIFT) &
                           I40E_TXD_BUF_SZ_MASK);
             break;
         default:
             qemu_log_mask(LOG_GUEST_ERROR,
                           "i40e-vf: TX queue %u: descriptor type %u "
                           "not supported\n", q,
-                          (unsigned)(qw1 & I40E_TXD_DTYPE_MASK));
+                          (unsigned)(d[i].qw1 & I40E_TXD_DTYPE_MASK));
             ok = false;
             dcmd = 0;
         }
         if (dcmd & I40E_TXD_CMD_RS) {
-            rs = true;
-            if (!(dcmd & I40E_TXD_CMD_EOP)) {
-                tx_write_back(core, ring, idx);
+            if (rs_last != UINT32_MAX) {
+                tx_write_back(core, ring, rs_last);
             }
+            rs_last = ring->head;
         }
-        ring->head = (idx + 1) % ring->len;
+        ring->head = (ring->head + 1) % ring->len;
     }
 
     tx_send(core, q, cmd, l2tag1, ok);
-    /* The EOP descriptor is written back once the frame has left. */
-    if (rs) {
-        tx_write_back(core, ring, (ring->head + ring->len - 1) % ring->len);
+    if (rs_last != UINT32_MAX) {
+        tx_write_back(core, ring, rs_last);
     }
-    return rs;
+    return rs_last != UINT32_MAX;
 }
 
 void i40e_vf_tx_kick(I40EVFCore *core, unsigned int q)
 {
     I40EVFRing *ring = &core->tx[q];
-    bool irq = false, overlong;
-    uint32_t n;
+    TxDesc d[TX_BATCH];
+    bool irq = false;
+    uint32_t n, i;
 
     if (!ring->enabled) {
         return;
@@ -220,9 +219,28 @@ void i40e_vf_tx_kick(I40EVFCore *core, unsigned int q)
                       q, ring->tail, ring->len);
         return;
     }
-    while ((n = tx_packet_span(core, ring, &overlong))) {
-        irq |= tx_packet(core, q, n, overlong);
-    }
+    do {
+        n = tx_fetch(core, ring, d, TX_BATCH);
+        for (i = 0; i < n;) {
+            uint32_t end = i;
+
+            while (end < n && !tx_is_eop(&d[end])) {
+                end++;
+            }
+            if (end == n) {
+                /* No EOP where one packet could end: drop what it spans. */
+                if (i == 0 && n == TX_BATCH) {
+                    irq |= tx_packet(core, q, d, n, false);
+                    i = n;
+                }
+                break;
+            }
+            irq |= tx_packet(core, q, &d[i], end + 1 - i, true);
+            i = end + 1;
+        }
+        /* A packet cut off by the batch is fetched again from its start. */
+    } while (i && n == TX_BATCH);
+
     if (ring->headwb) {
         uint32_t head = cpu_to_le32(ring->head);
 
@@ -236,8 +254,12 @@ void i40e_vf_tx_kick(I40EVFCore *core, unsigned int q)
 
 /* RX */
 
+/* Descriptors the guest has handed over; none while its tail is bogus. */
 static uint32_t rx_free_descs(const I40EVFRing *ring)
 {
+    if (ring->tail >= ring->len) {
+        return 0;
+    }
     return (ring->tail + ring->len - ring->head) % ring->len;
 }
 
@@ -268,7 +290,10 @@ static uint32_t rx_ptype(struct NetRxPkt *pkt)
     return I40E_PTYPE_L2_PAY2;
 }
 
-/* Status and error bits of the last descriptor: VLAN, checksums. */
+/*
+ * Status and error bits of the last descriptor: VLAN, checksums.  A frame
+ * whose virtio-net header vouches for its checksums is not checked again.
+ */
 static uint64_t rx_status(struct NetRxPkt *pkt)
 {
     uint64_t st = I40E_RXD_STATUS_DD | I40E_RXD_STATUS_EOF;
@@ -283,6 +308,10 @@ static uint64_t rx_status(struct NetRxPkt *pkt)
         return st;
     }
     st |= I40E_RXD_STATUS_L3L4P;
+    if (net_rx_pkt_get_vhdr(pkt)->flags & (VIRTIO_NET_HDR_F_DATA_VALID |
+                                           VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
+        return st;
+    }
     if (ip4 && net_rx_pkt_validate_l3_csum(pkt, &valid) && !valid) {
         st |= I40E_RXD_ERROR_IPE;
     }
@@ -392,11 +421,25 @@ bool i40e_vf_can_receive(I40EVFCore *core)
 ssize_t i40e_vf_receive(I40EVFCore *core, const uint8_t *buf, size_t size)
 {
     struct NetRxPkt *pkt = core->rx_pkt;
+    size_t vhdr = core->has_vnet ? sizeof(struct virtio_net_hdr) : 0;
+    ssize_t ret = size;
     uint8_t min_buf[ETH_ZLEN];
-    struct iovec iov = { .iov_base = (void *)buf, .iov_len = size };
-    uint32_t hash = 0;
+    struct iovec iov;
+    uint32_t hash = 0, needed;
     I40EVFRing *ring;
     int q;
+
+    if (size < vhdr) {
+        return ret;
+    }
+    if (vhdr) {
+        net_rx_pkt_set_vhdr(pkt, (struct virtio_net_hdr *)buf);
+    } else {
+        net_rx_pkt_unset_vhdr(pkt);
+    }
+    buf += vhdr;
+    size -= vhdr;
+    iov = (struct iovec) { .iov_base = (void *)buf, .iov_len = size };
 
     /* Short frames arrive padded from the wire. */
     if (size < ETH_ZLEN) {
@@ -406,7 +449,7 @@ ssize_t i40e_vf_receive(I40EVFCore *core, const uint8_t *buf, size_t size)
         iov.iov_len = size = ETH_ZLEN;
     }
     if (!i40e_vf_filter_accept(core, iov.iov_base, size)) {
-        return size;
+        return ret;
     }
     net_rx_pkt_set_packet_type(pkt, get_eth_packet_type(iov.iov_base));
     net_rx_pkt_set_protocols(pkt, &iov, 1, 0);
@@ -415,18 +458,27 @@ ssize_t i40e_vf_receive(I40EVFCore *core, const uint8_t *buf, size_t size)
     if (!ring->enabled || size > ring->max_pkt) {
         trace_i40e_vf_rx_drop(ring->enabled ? "oversize" : "queue disabled");
         core->stats.rx_discards++;
-        return size;
+        return ret;
     }
     net_rx_pkt_attach_iovec_ex(pkt, &iov, 1, 0, core->vlan_strip ? 0 : -1,
                                ETH_P_VLAN, ETH_P_VLAN);
-    if (rx_free_descs(ring) <
-        DIV_ROUND_UP(net_rx_pkt_get_total_len(pkt), ring->buf_size)) {
+    /* A local sender left the checksum to us, as to a NIC. */
+    if (net_rx_pkt_get_vhdr(pkt)->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        net_rx_pkt_fix_l4_csum(pkt);
+    }
+    needed = DIV_ROUND_UP(net_rx_pkt_get_total_len(pkt), ring->buf_size);
+    if (needed >= ring->len) {
+        trace_i40e_vf_rx_drop("frame larger than the ring");
+        core->stats.rx_discards++;
+        return ret;
+    }
+    if (rx_free_descs(ring) < needed) {
         /* Held by the net layer until the guest posts buffers. */
         return 0;
     }
     count_packet(core, true, get_eth_packet_type(iov.iov_base), size);
     rx_deliver(core, MAX(q, 0), q >= 0, hash);
-    return size;
+    return ret;
 }
 
 void i40e_vf_rx_tail_written(I40EVFCore *core, unsigned int q)

@@ -14,6 +14,7 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "net/net.h"
+#include "standard-headers/linux/virtio_net.h"
 #include "i40e-vf-core.h"
 #include "trace.h"
 
@@ -96,6 +97,7 @@ static void i40e_vf_realize(PCIDevice *pci_dev, Error **errp)
 {
     I40EVFState *s = I40E_VF(pci_dev);
     DeviceState *dev = DEVICE(pci_dev);
+    NetClientState *peer;
     uint8_t bar_type = PCI_BASE_ADDRESS_SPACE_MEMORY |
                        PCI_BASE_ADDRESS_MEM_TYPE_64 |
                        PCI_BASE_ADDRESS_MEM_PREFETCH;
@@ -151,6 +153,18 @@ static void i40e_vf_realize(PCIDevice *pci_dev, Error **errp)
                           object_get_typename(OBJECT(s)), dev->id,
                           &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
+
+    /*
+     * With a backend that speaks virtio-net headers (tap), TSO and checksum
+     * offloads pass through as they are, and frames arrive with their
+     * checksum state instead of being checked twice; as igb does.
+     */
+    peer = qemu_get_queue(s->nic)->peer;
+    if (peer && qemu_has_vnet_hdr(peer)) {
+        qemu_set_vnet_hdr_len(peer, sizeof(struct virtio_net_hdr));
+        qemu_set_offload(peer, &(NetOffloads) { .csum = true });
+        s->core.has_vnet = true;
+    }
     i40e_vf_core_realize(&s->core, pci_dev, s->nic);
 }
 
@@ -214,7 +228,6 @@ static const VMStateDescription vmstate_i40e_vf_vector = {
     .fields = (const VMStateField[]) {
         VMSTATE_BOOL(intena, I40EVFVector),
         VMSTATE_BOOL(pending, I40EVFVector),
-        VMSTATE_BOOL(wb_on_itr, I40EVFVector),
         VMSTATE_UINT16_ARRAY(itr, I40EVFVector, I40E_VF_ITR_INDICES),
         VMSTATE_END_OF_LIST()
     }
@@ -334,6 +347,15 @@ static void i40e_vf_class_init(ObjectClass *klass, const void *data)
     dc->desc = "Intel Ethernet 700 Series (X710) Virtual Function";
     dc->vmsd = &vmstate_i40e_vf;
     device_class_set_props(dc, i40e_vf_properties);
+    object_class_property_set_description(klass, "queues",
+        "queue pairs the PF grants (1-16); the guest may request more");
+    object_class_property_set_description(klass, "vectors",
+        "MSI-X vectors: the mailbox vector and the queue vectors (2-17)");
+    object_class_property_set_description(klass, "vsi-id",
+        "VSI number the PF gives the VF (0-1023)");
+    object_class_property_set_description(klass, "trusted",
+        "like 'ip link set ... vf N trust on': promiscuous mode and more "
+        "filters");
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Benchmark (not a test): guest TX and RX throughput of i40e-vf against
+QEMU's igb, in the same run, with the same Debian guest kernel, over the
+same tap device (virtio-net headers on, so both NICs hand TSO to the host).
+
+The guest sends --mbytes to a TCP sink on the host, then receives as much
+from a TCP source; the host times both and counts the tap's packets.
+Prints a table of measured Mbit/s and packets/s and the i40e-vf/igb ratio.
+Needs root (tap device) and a build (make).
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(HERE)
+TAP = 'i40evf-bench0'
+HOST, GUEST = '192.168.77.1', '192.168.77.2'
+
+
+def tap_counter(name):
+    with open('/sys/class/net/%s/statistics/%s' % (TAP, name)) as f:
+        return int(f.read())
+
+
+class Timed:
+    """One TCP server (sink or source) that times its one connection."""
+
+    def __init__(self, nbytes, send):
+        self.nbytes, self.send = nbytes, send
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.result = None
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        conn, _ = self.sock.accept()
+        counter = 'tx_packets' if self.send else 'rx_packets'
+        pkts0, t0, moved = tap_counter(counter), time.monotonic(), 0
+        if self.send:
+            chunk = b'\0' * (1 << 20)
+            while moved < self.nbytes:
+                moved += conn.send(chunk[:self.nbytes - moved])
+            conn.shutdown(socket.SHUT_WR)
+            conn.recv(1)        # the guest closes once it has it all
+        else:
+            while True:
+                data = conn.recv(1 << 20)
+                if not data:
+                    break
+                moved += len(data)
+        secs = time.monotonic() - t0
+        pkts = tap_counter(counter) - pkts0
+        conn.close()
+        self.result = (moved * 8 / secs / 1e6, pkts / secs, moved)
+
+
+def run_vm(qemu, guest, nic, nbytes, timeout):
+    sink, source = Timed(nbytes, False), Timed(nbytes, True)
+    append = ('console=ttyS0 quiet panic=-1 bench.ip=%s bench.host=%s '
+              'bench.sink=%d bench.source=%d bench.bytes=%d' %
+              (GUEST, HOST, sink.port, source.port, nbytes))
+    cmd = [qemu, '-M', 'q35', '-accel', 'tcg', '-m', '1024', '-smp', '2',
+           '-nodefaults', '-no-user-config', '-display', 'none',
+           '-serial', 'stdio', '-no-reboot',
+           '-kernel', os.path.join(guest, 'vmlinuz'),
+           '-initrd', os.path.join(guest, 'initrd'), '-append', append,
+           '-netdev', 'tap,id=n0,ifname=%s,script=no,downscript=no' % TAP,
+           '-device', '%s,netdev=n0' % nic]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         timeout=timeout, text=True, errors='replace').stdout
+    if 'BENCH done' not in out or not sink.result or not source.result:
+        sys.exit('%s: the guest did not finish:\n%s' % (nic, out[-2000:]))
+    if sink.result[2] != nbytes or source.result[2] != nbytes:
+        sys.exit('%s: short transfer' % nic)
+    return sink.result[:2] + source.result[:2]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--build', default=os.path.join(SRC, 'build', 'obj'))
+    ap.add_argument('--kernel', default='6.12', help='6.12 or 6.1')
+    ap.add_argument('--mbytes', type=int, default=512)
+    ap.add_argument('--runs', type=int, default=3,
+                    help='runs per NIC; the median is reported')
+    args = ap.parse_args()
+
+    subprocess.run(['ip', 'link', 'del', TAP], stderr=subprocess.DEVNULL)
+    for cmd in (['ip', 'tuntap', 'add', 'dev', TAP, 'mode', 'tap'],
+                ['ip', 'addr', 'add', HOST + '/24', 'dev', TAP],
+                ['ip', 'link', 'set', TAP, 'up']):
+        subprocess.run(cmd, check=True)
+    qemu = os.path.join(args.build, 'qemu-system-x86_64')
+    rows = {}
+    try:
+        with tempfile.TemporaryDirectory() as guest:
+            pump = os.path.join(guest, 'netpump')
+            subprocess.run(['gcc', '-O2', '-static', '-o', pump,
+                            os.path.join(HERE, 'netpump.c')], check=True)
+            subprocess.run([os.path.join(SRC, 'tests/e2e/build-guest.sh'),
+                            args.kernel, os.path.join(HERE, 'guest-bench.sh'),
+                            guest, 'iavf', 'igb'], check=True,
+                           stdout=subprocess.DEVNULL,
+                           env=dict(os.environ, GUEST_BIN=pump))
+            for _ in range(args.runs):
+                for nic in ('igb', 'i40e-vf'):
+                    r = run_vm(qemu, guest, nic, args.mbytes << 20, 600)
+                    rows.setdefault(nic, []).append(r)
+    finally:
+        subprocess.run(['ip', 'link', 'del', TAP])
+
+    med = {nic: [statistics.median(col) for col in zip(*runs)]
+           for nic, runs in rows.items()}
+    print('guest linux %s, TCG, tap with vnet headers, %d MiB each way, '
+          'median of %d runs' % (args.kernel, args.mbytes, args.runs))
+    print('%-10s %12s %12s %12s %12s' % ('NIC', 'TX Mbit/s', 'TX pkt/s',
+                                         'RX Mbit/s', 'RX pkt/s'))
+    for nic in ('igb', 'i40e-vf'):
+        print('%-10s %12.0f %12.0f %12.0f %12.0f' % (nic, *med[nic]))
+    print('%-10s %12.2f %12.2f %12.2f %12.2f' %
+          ('ratio', *[a / b for a, b in zip(med['i40e-vf'], med['igb'])]))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
