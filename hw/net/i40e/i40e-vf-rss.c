@@ -21,45 +21,52 @@ typedef struct RssClass {
     NetRxPktRssType type;
 } RssClass;
 
-static bool rss_classify(struct NetRxPkt *pkt, RssClass *c)
+/* The classes of one IP version, by L4 protocol. */
+typedef struct RssIpClasses {
+    RssClass frag, other, tcp, udp, sctp;
+} RssIpClasses;
+
+static const RssIpClasses rss_ipv4 = {
+    .frag = { I40E_PCTYPE_FRAG_IPV4, NetPktRssIpV4 },
+    .other = { I40E_PCTYPE_NONF_IPV4_OTHER, NetPktRssIpV4 },
+    .tcp = { I40E_PCTYPE_NONF_IPV4_TCP, NetPktRssIpV4Tcp },
+    .udp = { I40E_PCTYPE_NONF_IPV4_UDP, NetPktRssIpV4Udp },
+    .sctp = { I40E_PCTYPE_NONF_IPV4_SCTP, NetPktRssIpV4 },
+};
+
+static const RssIpClasses rss_ipv6 = {
+    .frag = { I40E_PCTYPE_FRAG_IPV6, NetPktRssIpV6 },
+    .other = { I40E_PCTYPE_NONF_IPV6_OTHER, NetPktRssIpV6 },
+    .tcp = { I40E_PCTYPE_NONF_IPV6_TCP, NetPktRssIpV6Tcp },
+    .udp = { I40E_PCTYPE_NONF_IPV6_UDP, NetPktRssIpV6Udp },
+    .sctp = { I40E_PCTYPE_NONF_IPV6_SCTP, NetPktRssIpV6 },
+};
+
+static const RssClass *rss_classify(struct NetRxPkt *pkt)
 {
+    const RssIpClasses *c;
     bool ip4, ip6;
     EthL4HdrProto l4;
 
     net_rx_pkt_get_protocols(pkt, &ip4, &ip6, &l4);
-    if (ip4) {
-        bool frag = net_rx_pkt_get_ip4_info(pkt)->fragment;
-
-        c->type = NetPktRssIpV4;
-        c->pctype = frag ? I40E_PCTYPE_FRAG_IPV4 : I40E_PCTYPE_NONF_IPV4_OTHER;
-        if (!frag && l4 == ETH_L4_HDR_PROTO_TCP) {
-            c->type = NetPktRssIpV4Tcp;
-            c->pctype = I40E_PCTYPE_NONF_IPV4_TCP;
-        } else if (!frag && l4 == ETH_L4_HDR_PROTO_UDP) {
-            c->type = NetPktRssIpV4Udp;
-            c->pctype = I40E_PCTYPE_NONF_IPV4_UDP;
-        } else if (!frag && l4 == ETH_L4_HDR_PROTO_SCTP) {
-            c->pctype = I40E_PCTYPE_NONF_IPV4_SCTP;
-        }
-        return true;
+    if (!ip4 && !ip6) {
+        return NULL;
     }
-    if (ip6) {
-        bool frag = net_rx_pkt_get_ip6_info(pkt)->fragment;
-
-        c->type = NetPktRssIpV6;
-        c->pctype = frag ? I40E_PCTYPE_FRAG_IPV6 : I40E_PCTYPE_NONF_IPV6_OTHER;
-        if (!frag && l4 == ETH_L4_HDR_PROTO_TCP) {
-            c->type = NetPktRssIpV6Tcp;
-            c->pctype = I40E_PCTYPE_NONF_IPV6_TCP;
-        } else if (!frag && l4 == ETH_L4_HDR_PROTO_UDP) {
-            c->type = NetPktRssIpV6Udp;
-            c->pctype = I40E_PCTYPE_NONF_IPV6_UDP;
-        } else if (!frag && l4 == ETH_L4_HDR_PROTO_SCTP) {
-            c->pctype = I40E_PCTYPE_NONF_IPV6_SCTP;
-        }
-        return true;
+    c = ip4 ? &rss_ipv4 : &rss_ipv6;
+    if (ip4 ? net_rx_pkt_get_ip4_info(pkt)->fragment
+            : net_rx_pkt_get_ip6_info(pkt)->fragment) {
+        return &c->frag;
     }
-    return false;
+    switch (l4) {
+    case ETH_L4_HDR_PROTO_TCP:
+        return &c->tcp;
+    case ETH_L4_HDR_PROTO_UDP:
+        return &c->udp;
+    case ETH_L4_HDR_PROTO_SCTP:
+        return &c->sctp;
+    default:
+        return &c->other;
+    }
 }
 
 /* With RSS_PCTYPE_V2 UDP is split into unicast and multicast types. */
@@ -90,7 +97,7 @@ int i40e_vf_rss_queue(I40EVFCore *core, struct NetRxPkt *pkt, uint32_t *hash)
 {
     uint8_t key[VIRTCHNL_RSS_KEY_SIZE], lut[VIRTCHNL_RSS_LUT_SIZE];
     uint64_t hena = core->rss_hena;
-    RssClass c;
+    const RssClass *c = rss_classify(pkt);
     int q;
 
     if (!(core->caps & VIRTCHNL_VF_OFFLOAD_RSS_PF)) {
@@ -105,13 +112,13 @@ int i40e_vf_rss_queue(I40EVFCore *core, struct NetRxPkt *pkt, uint32_t *hash)
         memcpy(key, core->rss_key, sizeof(key));
         memcpy(lut, core->rss_lut, sizeof(lut));
     }
-    if (!rss_classify(pkt, &c) || !rss_enabled_for(hena, c.pctype)) {
+    if (!c || !rss_enabled_for(hena, c->pctype)) {
         return -1;
     }
     QEMU_BUILD_BUG_ON(sizeof(key) < RSS_TOEPLITZ_KEY_LEN);
-    *hash = net_rx_pkt_calc_rss_hash(pkt, c.type, key);
+    *hash = net_rx_pkt_calc_rss_hash(pkt, c->type, key);
     q = lut[*hash % VIRTCHNL_RSS_LUT_SIZE] & (I40E_VF_MAX_QUEUES - 1);
-    trace_i40e_vf_rss(c.pctype, *hash, q);
+    trace_i40e_vf_rss(c->pctype, *hash, q);
     return q;
 }
 

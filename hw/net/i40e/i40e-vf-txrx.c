@@ -263,31 +263,38 @@ static uint32_t rx_free_descs(const I40EVFRing *ring)
     return (ring->tail + ring->len - ring->head) % ring->len;
 }
 
+/* The hardware's packet type: IP version, fragment, L4 protocol. */
 static uint32_t rx_ptype(struct NetRxPkt *pkt)
 {
+    static const uint8_t ptypes[2][5] = {
+        { I40E_PTYPE_IPV4_FRAG, I40E_PTYPE_IPV4_TCP, I40E_PTYPE_IPV4_UDP,
+          I40E_PTYPE_IPV4_SCTP, I40E_PTYPE_IPV4_PAY3 },
+        { I40E_PTYPE_IPV6_FRAG, I40E_PTYPE_IPV6_TCP, I40E_PTYPE_IPV6_UDP,
+          I40E_PTYPE_IPV6_SCTP, I40E_PTYPE_IPV6_PAY3 },
+    };
+    const uint8_t *t;
     bool ip4, ip6;
     EthL4HdrProto l4;
 
     net_rx_pkt_get_protocols(pkt, &ip4, &ip6, &l4);
-    if (ip4) {
-        if (net_rx_pkt_get_ip4_info(pkt)->fragment) {
-            return I40E_PTYPE_IPV4_FRAG;
-        }
-        return l4 == ETH_L4_HDR_PROTO_TCP ? I40E_PTYPE_IPV4_TCP :
-               l4 == ETH_L4_HDR_PROTO_UDP ? I40E_PTYPE_IPV4_UDP :
-               l4 == ETH_L4_HDR_PROTO_SCTP ? I40E_PTYPE_IPV4_SCTP :
-               I40E_PTYPE_IPV4_PAY3;
+    if (!ip4 && !ip6) {
+        return I40E_PTYPE_L2_PAY2;
     }
-    if (ip6) {
-        if (net_rx_pkt_get_ip6_info(pkt)->fragment) {
-            return I40E_PTYPE_IPV6_FRAG;
-        }
-        return l4 == ETH_L4_HDR_PROTO_TCP ? I40E_PTYPE_IPV6_TCP :
-               l4 == ETH_L4_HDR_PROTO_UDP ? I40E_PTYPE_IPV6_UDP :
-               l4 == ETH_L4_HDR_PROTO_SCTP ? I40E_PTYPE_IPV6_SCTP :
-               I40E_PTYPE_IPV6_PAY3;
+    t = ptypes[ip6];
+    if (ip4 ? net_rx_pkt_get_ip4_info(pkt)->fragment
+            : net_rx_pkt_get_ip6_info(pkt)->fragment) {
+        return t[0];
     }
-    return I40E_PTYPE_L2_PAY2;
+    switch (l4) {
+    case ETH_L4_HDR_PROTO_TCP:
+        return t[1];
+    case ETH_L4_HDR_PROTO_UDP:
+        return t[2];
+    case ETH_L4_HDR_PROTO_SCTP:
+        return t[3];
+    default:
+        return t[4];
+    }
 }
 
 /*
