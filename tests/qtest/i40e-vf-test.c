@@ -653,6 +653,31 @@ static void test_irq_automask(void)
     fixture_stop(&f);
 }
 
+/* An ITR interval spaces a vector's interrupts; causes wait, not vanish. */
+static void test_irq_itr(void)
+{
+    uint8_t frame[256];
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    /* RX causes use ITR 0: 1000 units of 2 us. */
+    qiavf_wr(&f.d, I40E_VFINT_ITRN1(0, 0), 1000);
+    qiavf_irq_clear(&f.d, 1);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "first"));
+    expect_rx(&f, 0, "first", NULL, NULL);
+    g_assert_true(qiavf_irq_seen(&f.d, 1));
+
+    qiavf_irq_enable(&f.d, 1);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "second"));
+    expect_rx(&f, 0, "second", NULL, NULL);
+    g_assert_false(qiavf_irq_seen(&f.d, 1));
+    qtest_clock_step(f.qs->qts, 1000 * 1000);
+    g_assert_false(qiavf_irq_seen(&f.d, 1));
+    qtest_clock_step(f.qs->qts, 1000 * 1000);
+    g_assert_true(qiavf_irq_seen(&f.d, 1));
+    fixture_stop(&f);
+}
+
 static void test_link_event(void)
 {
     Fixture f;
@@ -976,6 +1001,7 @@ int main(int argc, char **argv)
     qtest_add_func("/i40e-vf/rx/promisc-trusted", test_promisc_trusted);
     qtest_add_func("/i40e-vf/rx/rss", test_rss);
     qtest_add_func("/i40e-vf/irq/automask", test_irq_automask);
+    qtest_add_func("/i40e-vf/irq/itr", test_irq_itr);
     qtest_add_func("/i40e-vf/link-event", test_link_event);
     qtest_add_func("/i40e-vf/reset/reset-vf", test_reset_vf);
     qtest_add_func("/i40e-vf/reset/flr", test_flr);

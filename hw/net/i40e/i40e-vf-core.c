@@ -15,31 +15,69 @@
 #include "hw/net/net_rx_pkt.h"
 #include "trace.h"
 
-/* Interrupts */
+/*
+ * Interrupts.  A vector fires when a cause is pending, the driver armed it
+ * (INTENA) and the ITR interval of the cause's ITR index has passed since
+ * it last fired; firing disarms it.  Causes pile up meanwhile.
+ */
 
-static void i40e_vf_fire(I40EVFCore *core, unsigned int v)
+static void i40e_vf_vector_update(I40EVFCore *core, unsigned int v)
 {
     I40EVFVector *vec = &core->vec[v];
+    int64_t now;
 
-    if (!vec->intena) {
-        vec->pending = true;
-        trace_i40e_vf_irq_pending(v);
+    if (!vec->intena || !vec->pending) {
         return;
     }
-    /* The hardware masks the vector until the driver sets INTENA again. */
+    now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    if (now < vec->due) {
+        timer_mod_anticipate(core->itr_timer, vec->due);
+        return;
+    }
     vec->intena = false;
     vec->pending = false;
+    vec->last_fire = now;
+    if (v == 0) {
+        core->icr01 |= I40E_VFINT_ICR01_INTEVENT;
+    }
     if (v < core->num_vectors && msix_enabled(core->owner)) {
         trace_i40e_vf_irq_fire(v);
         msix_notify(core->owner, v);
     }
 }
 
+/* A cause for vector v, paced by its ITR index (3: not paced). */
+static void i40e_vf_vector_cause(I40EVFCore *core, unsigned int v,
+                                 unsigned int itr_idx)
+{
+    I40EVFVector *vec = &core->vec[v];
+    int64_t due = 0;
+
+    if (itr_idx < I40E_VF_ITR_INDICES) {
+        due = vec->last_fire +
+              (int64_t)vec->itr[itr_idx] * I40E_VF_ITR_UNIT_NS;
+    }
+    if (!vec->pending || due < vec->due) {
+        vec->due = due;
+    }
+    vec->pending = true;
+    trace_i40e_vf_irq_cause(v, vec->intena);
+    i40e_vf_vector_update(core, v);
+}
+
+static void i40e_vf_itr_expired(void *opaque)
+{
+    I40EVFCore *core = opaque;
+
+    for (unsigned int v = 0; v < I40E_VF_MAX_VECTORS; v++) {
+        i40e_vf_vector_update(core, v);
+    }
+}
+
 static void i40e_vf_update_vec0(I40EVFCore *core)
 {
     if (core->icr01 & (core->icr0_ena | I40E_VFINT_ICR01_SWINT)) {
-        core->icr01 |= I40E_VFINT_ICR01_INTEVENT;
-        i40e_vf_fire(core, 0);
+        i40e_vf_vector_cause(core, 0, I40E_VFINT_ITR_NONE);
     }
 }
 
@@ -52,7 +90,7 @@ void i40e_vf_raise_adminq_irq(I40EVFCore *core)
 void i40e_vf_raise_queue_irq(I40EVFCore *core, const I40EVFRing *ring)
 {
     if (ring->vector < core->num_vectors) {
-        i40e_vf_fire(core, ring->vector);
+        i40e_vf_vector_cause(core, ring->vector, ring->itr_idx);
     }
 }
 
@@ -78,13 +116,9 @@ static void i40e_vf_write_dyn_ctl(I40EVFCore *core, unsigned int v,
         if (v == 0) {
             core->icr01 |= I40E_VFINT_ICR01_SWINT;
         }
-        vec->pending = true;
-    }
-    if (vec->intena && vec->pending) {
-        if (v == 0) {
-            core->icr01 |= I40E_VFINT_ICR01_INTEVENT;
-        }
-        i40e_vf_fire(core, v);
+        i40e_vf_vector_cause(core, v, I40E_VFINT_ITR_NONE);
+    } else {
+        i40e_vf_vector_update(core, v);
     }
 }
 
@@ -404,6 +438,7 @@ void i40e_vf_core_reset(I40EVFCore *core)
     core->icr01 = 0;
     core->icr0_ena = 0;
     memset(core->vec, 0, sizeof(core->vec));
+    timer_del(core->itr_timer);
     memset(core->rss_hena_reg, 0, sizeof(core->rss_hena_reg));
     memset(core->rss_hkey_reg, 0, sizeof(core->rss_hkey_reg));
     memset(core->rss_hlut_reg, 0, sizeof(core->rss_hlut_reg));
@@ -423,6 +458,8 @@ void i40e_vf_core_realize(I40EVFCore *core, PCIDevice *owner, NICState *nic)
     core->nic = nic;
     core->reset_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
                                      i40e_vf_reset_done, core);
+    core->itr_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+                                   i40e_vf_itr_expired, core);
     core->num_queue_pairs = core->default_queues;
     net_tx_pkt_init(&core->tx_pkt, I40E_VF_MAX_TX_FRAGS);
     net_rx_pkt_init(&core->rx_pkt);
@@ -431,6 +468,7 @@ void i40e_vf_core_realize(I40EVFCore *core, PCIDevice *owner, NICState *nic)
 void i40e_vf_core_unrealize(I40EVFCore *core)
 {
     timer_free(core->reset_timer);
+    timer_free(core->itr_timer);
     net_tx_pkt_uninit(core->tx_pkt);
     net_rx_pkt_uninit(core->rx_pkt);
 }
@@ -470,6 +508,12 @@ int i40e_vf_core_post_load(I40EVFCore *core)
         return -EINVAL;
     }
     core->icr0_ena &= I40E_VFINT_ICR0_ENA1_WRITABLE;
+    /* ITR pacing restarts here; what was pending may fire at once. */
+    for (unsigned int v = 0; v < I40E_VF_MAX_VECTORS; v++) {
+        core->vec[v].last_fire = 0;
+        core->vec[v].due = 0;
+        i40e_vf_vector_update(core, v);
+    }
     qemu_flush_queued_packets(qemu_get_queue(core->nic));
     return 0;
 }

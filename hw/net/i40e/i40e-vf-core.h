@@ -22,6 +22,8 @@
 #define I40E_VF_MAX_VLANS_UNTRUSTED 16
 #define I40E_VF_VLAN_WORDS          (4096 / 32)
 
+#define I40E_VF_ITR_UNIT_NS         2000
+
 /* How long the PF takes to rebuild a VF after a reset */
 #define I40E_VF_RESET_NS            (10 * SCALE_MS)
 
@@ -56,8 +58,10 @@ typedef struct I40EVFRing {
 
 typedef struct I40EVFVector {
     bool intena;        /* armed; cleared when the vector fires */
-    bool pending;       /* a cause arrived while disarmed */
-    uint16_t itr[I40E_VF_ITR_INDICES];
+    bool pending;       /* a cause waits for INTENA or its ITR interval */
+    uint16_t itr[I40E_VF_ITR_INDICES];  /* 2 us units */
+    int64_t last_fire;  /* QEMU_CLOCK_VIRTUAL; not migrated */
+    int64_t due;        /* when the pending cause's interval has passed */
 } I40EVFVector;
 
 typedef struct I40EVFMacFilter {
@@ -70,6 +74,7 @@ typedef struct I40EVFCore {
     PCIDevice *owner;
     NICState *nic;
     QEMUTimer *reset_timer;
+    QEMUTimer *itr_timer;
 
     /* Configuration (properties) */
     MACAddr default_mac;
