@@ -925,6 +925,43 @@ static void test_malformed(void)
     fixture_stop(&f);
 }
 
+/* Rings where the guest has no memory: nothing breaks, nothing is lost. */
+static void test_ring_outside_ram(void)
+{
+    const uint64_t nowhere = 0x7f0000000000ull;
+    uint8_t frame[256];
+    Fixture f;
+
+    fixture_start(&f, "");
+    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
+    qiavf_irq_init(&f.d);
+    qiavf_alloc_rings(&f.d, 1, 64, 2048);
+    f.d.rx[0].ring = f.d.tx[0].ring = nowhere;
+    g_assert_cmpint(qiavf_config_irq_map(&f.d), ==, 0);
+    g_assert_cmpint(qiavf_config_queues(&f.d, 1518), ==, 0);
+    g_assert_cmpint(qiavf_enable_queues(&f.d, 1), ==, 0);
+    qiavf_wr(&f.d, I40E_QRX_TAIL1(0), 63);
+    qiavf_wr(&f.d, I40E_QTX_TAIL1(0), 5);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "into-nowhere"));
+    /* The mailbox still answers, and counts the frame as discarded. */
+    for (int i = 0; i < 500 && !get_stat(&f.d, offsetof(
+             struct virtchnl_eth_stats, rx_discards)); i++) {
+        g_usleep(10 * 1000);
+    }
+    g_assert_cmpuint(get_stat(&f.d, offsetof(struct virtchnl_eth_stats,
+                                             rx_discards)), ==, 1);
+
+    /* A reset and real rings, and it works. */
+    qiavf_send(&f.d, VIRTCHNL_OP_RESET_VF, NULL, 0);
+    qiavf_wait_active(&f.d);
+    qiavf_aq_init(&f.d);
+    qiavf_get_resources(&f.d, QIAVF_IAVF_CAPS);
+    qiavf_up(&f.d, 1);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "real-ring"));
+    expect_rx(&f, 0, "real-ring", NULL, NULL);
+    fixture_stop(&f);
+}
+
 /*
  * Migration under traffic: rings are half used when the VM moves; on the
  * destination the queues continue at the same descriptors, with nothing
@@ -1000,6 +1037,7 @@ int main(int argc, char **argv)
     qtest_add_func("/i40e-vf/rx/mac-filter", test_mac_filter);
     qtest_add_func("/i40e-vf/rx/promisc-trusted", test_promisc_trusted);
     qtest_add_func("/i40e-vf/rx/rss", test_rss);
+    qtest_add_func("/i40e-vf/ring-outside-ram", test_ring_outside_ram);
     qtest_add_func("/i40e-vf/irq/automask", test_irq_automask);
     qtest_add_func("/i40e-vf/irq/itr", test_irq_itr);
     qtest_add_func("/i40e-vf/link-event", test_link_event);

@@ -390,10 +390,17 @@ static void rx_deliver(I40EVFCore *core, unsigned int q, bool hashed,
     while (done < total) {
         uint32_t idx = ring->head;
         size_t len = MIN(total - done, ring->buf_size);
-        uint64_t buf_addr = 0, qw1;
+        uint64_t buf_addr, qw1;
 
-        pci_dma_read(core->owner, ring->base + idx * I40E_RX_DESC_SIZE,
-                     &buf_addr, sizeof(buf_addr));
+        if (pci_dma_read(core->owner, ring->base + idx * I40E_RX_DESC_SIZE,
+                         &buf_addr, sizeof(buf_addr)) != MEMTX_OK) {
+            /* No buffer address: the frame cannot go anywhere. */
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "i40e-vf: RX ring at 0x%" PRIx64 " not accessible\n",
+                          ring->base);
+            core->stats.rx_discards++;
+            return;
+        }
         if (rx_copy_out(core, le64_to_cpu(buf_addr), &cur, len) != MEMTX_OK) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "i40e-vf: RX queue %u: buffer at 0x%" PRIx64
