@@ -381,6 +381,43 @@ static void test_tx_csum_offload(void)
     fixture_stop(&f);
 }
 
+static void qpair_fill(QIavf *d, struct virtchnl_queue_pair_info *qp,
+                       uint16_t q);
+
+/* Very old drivers read TX completion from a head write-back word. */
+static void test_tx_head_writeback(void)
+{
+    uint8_t msg[8 + 2 * 64] = { 0 }, frame[256];
+    struct virtchnl_vsi_queue_config_info *qc = (void *)msg;
+    struct virtchnl_queue_pair_info *qp = &qc->qpair[0];
+    uint64_t hwb;
+    Fixture f;
+
+    fixture_start(&f, "");
+    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
+    qiavf_irq_init(&f.d);
+    qiavf_alloc_rings(&f.d, 1, 64, 2048);
+    g_assert_cmpint(qiavf_config_irq_map(&f.d), ==, 0);
+    hwb = f.d.tx[0].ring + 64 * I40E_TX_DESC_SIZE - 64;
+    qc->vsi_id = cpu_to_le16(f.d.vsi_id);
+    qc->num_queue_pairs = cpu_to_le16(1);
+    qpair_fill(&f.d, qp, 0);
+    qp->txq.ring_len = cpu_to_le16(56);
+    qp->txq.headwb_enabled = cpu_to_le16(1);
+    qp->txq.dma_headwb_addr = cpu_to_le64(hwb);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_CONFIG_VSI_QUEUES, msg,
+                               sizeof(msg), NULL, NULL), ==, 0);
+    g_assert_cmpint(qiavf_enable_queues(&f.d, 1), ==, 0);
+    f.d.tx[0].len = 56;
+    for (int i = 1; i <= 3; i++) {
+        qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "hwb"), 0, 0);
+        g_assert_cmpuint(qtest_readl(f.qs->qts, hwb), ==, i);
+        g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
+                                 "hwb"));
+    }
+    fixture_stop(&f);
+}
+
 static void test_rx(void)
 {
     uint8_t frame[256], buf[2048];
@@ -1031,6 +1068,7 @@ int main(int argc, char **argv)
     qtest_add_func("/i40e-vf/virtchnl/request-queues", test_request_queues);
     qtest_add_func("/i40e-vf/tx/basic", test_tx);
     qtest_add_func("/i40e-vf/tx/csum-offload", test_tx_csum_offload);
+    qtest_add_func("/i40e-vf/tx/head-writeback", test_tx_head_writeback);
     qtest_add_func("/i40e-vf/rx/basic", test_rx);
     qtest_add_func("/i40e-vf/rx/multi-buffer", test_rx_multi_buffer);
     qtest_add_func("/i40e-vf/rx/vlan", test_rx_vlan);
