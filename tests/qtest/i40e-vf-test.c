@@ -999,6 +999,124 @@ static void test_ring_outside_ram(void)
     fixture_stop(&f);
 }
 
+/* The exact length of a message of opcode @op with @n elements. */
+static uint16_t fuzz_len(uint32_t op, uint16_t n)
+{
+    switch (op) {
+    case VIRTCHNL_OP_VERSION:
+    case VIRTCHNL_OP_SET_RSS_HENA:
+        return 8;
+    case VIRTCHNL_OP_GET_VF_RESOURCES:
+    case VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE:
+        return 4;
+    case VIRTCHNL_OP_CONFIG_VSI_QUEUES:
+        return 72 + 64 * n;
+    case VIRTCHNL_OP_CONFIG_IRQ_MAP:
+        return 14 + 12 * n;
+    case VIRTCHNL_OP_ENABLE_QUEUES:
+    case VIRTCHNL_OP_DISABLE_QUEUES:
+    case VIRTCHNL_OP_GET_STATS:
+        return 12;
+    case VIRTCHNL_OP_ADD_ETH_ADDR:
+    case VIRTCHNL_OP_DEL_ETH_ADDR:
+        return 12 + 8 * n;
+    case VIRTCHNL_OP_ADD_VLAN:
+    case VIRTCHNL_OP_DEL_VLAN:
+        return 6 + 2 * n;
+    case VIRTCHNL_OP_CONFIG_RSS_KEY:
+    case VIRTCHNL_OP_CONFIG_RSS_LUT:
+        return 5 + n;
+    case VIRTCHNL_OP_REQUEST_QUEUES:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * Garbage from the guest, a lot of it: random virtchnl messages, random
+ * descriptors, random register writes.  QEMU must survive all of it and
+ * the VF must work after an FLR.
+ */
+static void test_fuzz(void)
+{
+    static const uint32_t ops[] = {
+        1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 23, 24, 25, 26, 27,
+        28, 29, 30, 32, 51, 99,
+    };
+    GRand *rnd = g_rand_new_with_seed(0x154c);
+    uint8_t msg[512], frame[256], reply[QIAVF_AQ_BUF];
+    int32_t ret;
+    uint8_t cap;
+    Fixture f;
+
+    fixture_up(&f, ",trusted=on", 2);
+    for (int i = 0; i < 400; i++) {
+        uint32_t op = ops[g_rand_int_range(rnd, 0, ARRAY_SIZE(ops))];
+        uint16_t len = g_rand_int_range(rnd, 0, sizeof(msg));
+        uint16_t rc;
+
+        for (int j = 0; j < len; j++) {
+            msg[j] = g_rand_int(rnd);
+        }
+        /* Often a plausible header and length, to reach the handlers. */
+        if (g_rand_boolean(rnd)) {
+            uint16_t n = g_rand_int_range(rnd, 0, 5);
+
+            stw_le_p(msg, op == VIRTCHNL_OP_CONFIG_IRQ_MAP ? n : f.d.vsi_id);
+            stw_le_p(msg + 2, n);
+            len = fuzz_len(op, n);
+        }
+        qiavf_aq_post(&f.d, op, len ? I40E_AQ_FLAG_BUF | I40E_AQ_FLAG_RD : 0,
+                      msg, len, &rc);
+        if (!(qiavf_rd(&f.d, I40E_VF_ARQLEN1) & I40E_VF_AQLEN_ENABLE)) {
+            /* That was a reset: start over, as iavf would. */
+            qiavf_wait_active(&f.d);
+            qiavf_aq_init(&f.d);
+            qiavf_get_resources(&f.d, QIAVF_IAVF_CAPS);
+            continue;
+        }
+        while (qiavf_recv(&f.d, &op, &ret, reply, &len)) {
+            /* Any reply will do: the PF must just keep answering. */
+        }
+    }
+    for (int i = 0; i < 64; i++) {
+        uint64_t d[4] = { g_rand_int(rnd), g_rand_int(rnd), g_rand_int(rnd),
+                          g_rand_int(rnd) };
+
+        qtest_memwrite(f.qs->qts, f.d.tx[0].ring + 16 * i, d, 16);
+        qtest_memwrite(f.qs->qts, f.d.rx[1].ring + 32 * i, d, 32);
+    }
+    for (int i = 0; i < 2000; i++) {
+        uint32_t reg = g_rand_int_range(rnd, 0, I40E_VF_BAR0_SIZE / 4) * 4;
+
+        qiavf_wr(&f.d, reg, g_rand_int(rnd));
+        sock_send(&f, frame, make_udp(frame, vf_mac, i, "noise"));
+    }
+
+    cap = qpci_find_capability(f.d.pdev, PCI_CAP_ID_EXP, 0);
+    qpci_config_writew(f.d.pdev, cap + PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_BCR_FLR);
+    qiavf_pci_enable(&f.d);
+    qiavf_wait_active(&f.d);
+    qiavf_aq_init(&f.d);
+    qiavf_get_resources(&f.d, QIAVF_IAVF_CAPS);
+    qiavf_up(&f.d, 1);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "survived"));
+    for (;;) {
+        uint8_t buf[2048];
+        uint64_t qw0, qw1;
+        size_t n;
+
+        /* Frames of the noise may still arrive first. */
+        g_assert_true(qiavf_rx(&f.d, 0, buf, &n, &qw0, &qw1));
+        if (has_marker(buf, n, "survived")) {
+            break;
+        }
+    }
+    g_rand_free(rnd);
+    fixture_stop(&f);
+}
+
 /*
  * Migration under traffic: rings are half used when the VM moves; on the
  * destination the queues continue at the same descriptors, with nothing
@@ -1082,6 +1200,7 @@ int main(int argc, char **argv)
     qtest_add_func("/i40e-vf/reset/reset-vf", test_reset_vf);
     qtest_add_func("/i40e-vf/reset/flr", test_flr);
     qtest_add_func("/i40e-vf/migration", test_migrate);
+    qtest_add_func("/i40e-vf/fuzz", test_fuzz);
 
     return g_test_run();
 }
