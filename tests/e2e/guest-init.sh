@@ -44,6 +44,16 @@ dd if=/dev/urandom of=/tmp/tx bs=64k count=64 2>/dev/null
 say tx-sha "$(sha256sum /tmp/tx | cut -d' ' -f1)"
 nc $host "$sink" < /tmp/tx > /tmp/ack && say tx-ack "$(cat /tmp/ack)"
 
+# A new queue count: iavf reconfigures the VF through a reset.
+if [ "$(arg channels)" ]; then
+    ethtool -L eth0 combined "$(arg channels)" || say ethtool-failed
+    sleep 1
+    wait_for 200 carrier
+    say channels "$(ethtool -l eth0 | sed -n '/^Current/,$s/^Combined:[[:space:]]*//p')"
+    wget -q -O /tmp/rx3 "http://$host:$port/blob" &&
+        say rx-sha-after-channels "$(sha256sum /tmp/rx3 | cut -d' ' -f1)"
+fi
+
 # An MTU change makes iavf reset the VF and rebuild everything.
 ip link set eth0 mtu 9000
 sleep 1

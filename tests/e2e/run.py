@@ -5,7 +5,9 @@ on an emulated i40e-vf.
 
 The guest (build-guest.sh, guest-init.sh) binds iavf, brings the link up,
 downloads a random blob from the host over HTTP and sends one of its own to
-a TCP sink, lets iavf reset the VF with an MTU change and downloads again.
+a TCP sink, changes its queue count (ethtool -L, which iavf carries out
+with a VF reset), lets iavf reset the VF with an MTU change, and downloads
+again after each.
 Payloads are checked by SHA-256 at both ends.  The network is slirp, and,
 when the host lets us create one, a tap device, whose virtio-net headers
 carry the guest's TSO and checksum offloads.  Prints TAP.
@@ -16,6 +18,7 @@ import hashlib
 import http.server
 import os
 import re
+import shutil
 import socketserver
 import subprocess
 import sys
@@ -78,7 +81,7 @@ def make_tap():
     return TAP
 
 
-def boot(qemu, guest, append, netdev, timeout):
+def boot(qemu, guest, append, netdev, device, timeout):
     cmd = [qemu, '-M', 'q35', '-accel', 'tcg', '-m', '512', '-smp', '2',
            '-nodefaults', '-no-user-config', '-display', 'none',
            '-serial', 'stdio', '-no-reboot',
@@ -86,7 +89,7 @@ def boot(qemu, guest, append, netdev, timeout):
            '-initrd', os.path.join(guest, 'initrd'),
            '-append', 'console=ttyS0 panic=-1 ' + append,
            '-netdev', netdev + ',id=n0',
-           '-device', 'i40e-vf,netdev=n0']
+           '-device', device + ',netdev=n0']
     try:
         out = subprocess.run(cmd, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, timeout=timeout,
@@ -97,7 +100,7 @@ def boot(qemu, guest, append, netdev, timeout):
     return out.replace('\r', '')
 
 
-def check_run(tap, prefix, out):
+def check_run(tap, prefix, out, channels):
     res = dict(m.groups() for m in
                re.finditer(r'^E2E (\S+) ?(.*)$', out, re.MULTILINE))
     tap.check(res.get('driver') == 'iavf', prefix + 'the real iavf binds',
@@ -109,6 +112,11 @@ def check_run(tap, prefix, out):
               SinkHandler.uploads == [res.get('tx-sha')] and
               res.get('tx-ack') == res.get('tx-sha'),
               prefix + '4 MiB guest to host, SHA-256 equal', out)
+    if channels:
+        tap.check(res.get('channels') == channels and
+                  res.get('rx-sha-after-channels') == BLOB_SHA,
+                  prefix + 'ethtool -L combined %s: VF reset with the new '
+                  'queue count, traffic again' % channels, out)
     tap.check(res.get('carrier-after-reset') == '1' and
               res.get('rx-sha-after-reset') == BLOB_SHA,
               prefix + 'traffic again after iavf resets the VF', out)
@@ -133,9 +141,11 @@ def main():
                                          sink.server_address[1])
     qemu = os.path.join(args.build, 'qemu-system-x86_64')
     tapdev = make_tap()
-    nets = [('slirp', 'user', 'e2e.host=10.0.2.2 e2e.ip=10.0.2.15')]
+    # On slirp the guest also changes its queue count (2 CPUs: 2 queues).
+    nets = [('slirp', 'user', 'i40e-vf',
+             'e2e.host=10.0.2.2 e2e.ip=10.0.2.15 e2e.channels=1')]
     nets.append(('tap', tapdev and
-                 'tap,ifname=%s,script=no,downscript=no' % tapdev,
+                 'tap,ifname=%s,script=no,downscript=no' % tapdev, 'i40e-vf',
                  'e2e.host=%s e2e.ip=%s' % (TAP_HOST, TAP_GUEST)))
     tap = Tap()
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,9 +153,10 @@ def main():
             built = subprocess.run(
                 [os.path.join(HERE, 'build-guest.sh'), series,
                  os.path.join(HERE, 'guest-init.sh'), tmp, 'iavf'],
-                stdout=subprocess.PIPE, text=True)
+                stdout=subprocess.PIPE, text=True,
+                env=dict(os.environ, GUEST_BIN=shutil.which('ethtool') or ''))
             kver = built.stdout.strip()
-            for name, netdev, append in nets:
+            for name, netdev, device, append in nets:
                 prefix = 'linux %s, i40e-vf on %s: ' % (kver or series, name)
                 if built.returncode:
                     tap.check(False, prefix + 'guest from Debian packages')
@@ -154,9 +165,10 @@ def main():
                     tap.skip(prefix + 'traffic', 'cannot create a tap device')
                     continue
                 SinkHandler.uploads.clear()
-                out = boot(qemu, tmp, ports + ' ' + append, netdev,
+                out = boot(qemu, tmp, ports + ' ' + append, netdev, device,
                            args.timeout)
-                check_run(tap, prefix, out)
+                channels = re.search(r'e2e\.channels=(\d+)', append)
+                check_run(tap, prefix, out, channels and channels.group(1))
     if tapdev:
         subprocess.run(['ip', 'link', 'del', tapdev])
     print('1..%d' % tap.n)
