@@ -66,6 +66,16 @@ static void fixture_up(Fixture *f, const char *extra, unsigned int nqueues)
     qiavf_up(&f->d, nqueues);
 }
 
+/* Negotiated, with one queue pair's rings allocated and the IRQ map sent. */
+static void fixture_rings(Fixture *f, uint16_t ring_len, uint32_t buf_size)
+{
+    fixture_start(f, "");
+    qiavf_negotiate(&f->d, QIAVF_IAVF_CAPS);
+    qiavf_irq_init(&f->d);
+    qiavf_alloc_rings(&f->d, 1, ring_len, buf_size);
+    g_assert_cmpint(qiavf_config_irq_map(&f->d), ==, 0);
+}
+
 /* Socket netdev framing: a 32-bit big-endian length, then the frame. */
 static void sock_send(Fixture *f, const void *frame, size_t len)
 {
@@ -342,7 +352,7 @@ static void test_tx(void)
     fixture_up(&f, "", 1);
     len = make_udp(frame, peer_mac, 1000, "hello from the VF");
     qiavf_irq_clear(&f.d, 1);
-    qiavf_tx(&f.d, 0, frame, len, 0, 0);
+    qiavf_tx(&f.d, 0, frame, len, 0, 0, 0);
     n = sock_recv(&f, out, sizeof(out));
     g_assert_cmpuint(n, ==, len);
     g_assert_cmpmem(out, n, frame, len);
@@ -373,7 +383,8 @@ static void test_tx_csum_offload(void)
         offset = (14 / 2) | ((20 / 4) << 7) | ((tcp ? 5 : 2) << 14);
         qiavf_tx(&f.d, 0, frame, len,
                  I40E_TXD_CMD_IIPT_IPV4_CSUM |
-                 (tcp ? I40E_TXD_CMD_L4T_TCP : I40E_TXD_CMD_L4T_UDP), offset);
+                 (tcp ? I40E_TXD_CMD_L4T_TCP : I40E_TXD_CMD_L4T_UDP), offset,
+                 0);
         n = sock_recv(&f, out, sizeof(out));
         g_assert_cmpuint(n, ==, len);
         check_ip4_checksums(out, n);
@@ -384,6 +395,25 @@ static void test_tx_csum_offload(void)
 static void qpair_fill(QIavf *d, struct virtchnl_queue_pair_info *qp,
                        uint16_t q);
 
+/* CMD.IL2TAG1 puts the descriptor's L2TAG1 on the wire as an 802.1Q tag. */
+static void test_tx_vlan_insert(void)
+{
+    uint8_t frame[256], out[2048];
+    Fixture f;
+    size_t len, n;
+
+    fixture_up(&f, "", 1);
+    len = make_udp(frame, peer_mac, 1, "tagged-on-the-way-out");
+    qiavf_tx(&f.d, 0, frame, len, I40E_TXD_CMD_IL2TAG1, 0, 0x2064);
+    n = sock_recv(&f, out, sizeof(out));
+    g_assert_cmpuint(n, ==, len + 4);
+    g_assert_cmpmem(out, 12, frame, 12);
+    g_assert_cmphex(lduw_be_p(out + 12), ==, ETH_P_VLAN);
+    g_assert_cmphex(lduw_be_p(out + 14), ==, 0x2064);
+    g_assert_cmpmem(out + 16, n - 16, frame + 12, len - 12);
+    fixture_stop(&f);
+}
+
 /* Very old drivers read TX completion from a head write-back word. */
 static void test_tx_head_writeback(void)
 {
@@ -393,11 +423,7 @@ static void test_tx_head_writeback(void)
     uint64_t hwb;
     Fixture f;
 
-    fixture_start(&f, "");
-    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
-    qiavf_irq_init(&f.d);
-    qiavf_alloc_rings(&f.d, 1, 64, 2048);
-    g_assert_cmpint(qiavf_config_irq_map(&f.d), ==, 0);
+    fixture_rings(&f, 64, 2048);
     hwb = f.d.tx[0].ring + 64 * I40E_TX_DESC_SIZE - 64;
     qc->vsi_id = cpu_to_le16(f.d.vsi_id);
     qc->num_queue_pairs = cpu_to_le16(1);
@@ -410,7 +436,8 @@ static void test_tx_head_writeback(void)
     g_assert_cmpint(qiavf_enable_queues(&f.d, 1), ==, 0);
     f.d.tx[0].len = 56;
     for (int i = 1; i <= 3; i++) {
-        qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "hwb"), 0, 0);
+        qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "hwb"),
+                 0, 0, 0);
         g_assert_cmpuint(qtest_readl(f.qs->qts, hwb), ==, i);
         g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
                                  "hwb"));
@@ -460,11 +487,7 @@ static void test_rx_multi_buffer(void)
     size_t len, n, got = 0;
     Fixture f;
 
-    fixture_start(&f, "");
-    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
-    qiavf_irq_init(&f.d);
-    qiavf_alloc_rings(&f.d, 1, 64, 512);
-    g_assert_cmpint(qiavf_config_irq_map(&f.d), ==, 0);
+    fixture_rings(&f, 64, 512);
     qiavf_rx_fill(&f.d, 0);
     g_assert_cmpint(qiavf_config_queues(&f.d, 1518), ==, 0);
     g_assert_cmpint(qiavf_enable_queues(&f.d, 1), ==, 0);
@@ -481,6 +504,30 @@ static void test_rx_multi_buffer(void)
         g_assert_cmpint(!!(qw1 & I40E_RXD_STATUS_EOF), ==, got == len);
     }
     g_assert_cmpmem(joined, got, frame, len);
+    fixture_stop(&f);
+}
+
+/*
+ * More frames than posted buffers: the rest wait in QEMU and arrive, in
+ * order, as the driver hands buffers back; none is dropped.
+ */
+static void test_rx_out_of_buffers(void)
+{
+    uint8_t frame[256];
+    char tag[32];
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    for (int i = 0; i < 150; i++) {
+        snprintf(tag, sizeof(tag), "burst-%d", i);
+        sock_send(&f, frame, make_udp(frame, vf_mac, 1, tag));
+    }
+    for (int i = 0; i < 150; i++) {
+        snprintf(tag, sizeof(tag), "burst-%d", i);
+        expect_rx(&f, 0, tag, NULL, NULL);
+    }
+    g_assert_cmpuint(get_stat(&f.d, offsetof(struct virtchnl_eth_stats,
+                                             rx_discards)), ==, 0);
     fixture_stop(&f);
 }
 
@@ -751,7 +798,8 @@ static void check_reset_and_recover(Fixture *f)
     sock_send(f, frame, make_udp(frame, vf_mac, 1, "after-reset"));
     expect_rx(f, 0, "after-reset", NULL, NULL);
     g_assert_cmpuint(f->d.rx[0].next, ==, 1);
-    qiavf_tx(&f->d, 0, frame, make_udp(frame, peer_mac, 1, "tx-after"), 0, 0);
+    qiavf_tx(&f->d, 0, frame, make_udp(frame, peer_mac, 1, "tx-after"),
+             0, 0, 0);
     g_assert_true(has_marker(frame, sock_recv(f, frame, sizeof(frame)),
                              "tx-after"));
 }
@@ -969,12 +1017,8 @@ static void test_ring_outside_ram(void)
     uint8_t frame[256];
     Fixture f;
 
-    fixture_start(&f, "");
-    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
-    qiavf_irq_init(&f.d);
-    qiavf_alloc_rings(&f.d, 1, 64, 2048);
+    fixture_rings(&f, 64, 2048);
     f.d.rx[0].ring = f.d.tx[0].ring = nowhere;
-    g_assert_cmpint(qiavf_config_irq_map(&f.d), ==, 0);
     g_assert_cmpint(qiavf_config_queues(&f.d, 1518), ==, 0);
     g_assert_cmpint(qiavf_enable_queues(&f.d, 1), ==, 0);
     qiavf_wr(&f.d, I40E_QRX_TAIL1(0), 63);
@@ -1138,7 +1182,7 @@ static void test_migrate(void)
         sock_send(&f, frame, make_udp(frame, vf_mac, 7, tag));
         expect_rx(&f, 0, tag, NULL, NULL);
         snprintf(tag, sizeof(tag), "tx-before-%d", i);
-        qiavf_tx(&f.d, 1, frame, make_udp(frame, peer_mac, 7, tag), 0, 0);
+        qiavf_tx(&f.d, 1, frame, make_udp(frame, peer_mac, 7, tag), 0, 0, 0);
         g_assert_cmpuint(sock_recv(&f, frame, sizeof(frame)), >, 0);
     }
 
@@ -1164,7 +1208,7 @@ static void test_migrate(void)
         expect_rx(&f, 0, tag, &qw0, &qw1);
         g_assert_cmpuint(f.d.rx[0].next, ==, (slot + 1) % 64);
         snprintf(tag, sizeof(tag), "tx-after-%d", i);
-        qiavf_tx(&f.d, 1, frame, make_udp(frame, peer_mac, 7, tag), 0, 0);
+        qiavf_tx(&f.d, 1, frame, make_udp(frame, peer_mac, 7, tag), 0, 0, 0);
         g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
                                  tag));
     }
@@ -1186,9 +1230,11 @@ int main(int argc, char **argv)
     qtest_add_func("/i40e-vf/virtchnl/request-queues", test_request_queues);
     qtest_add_func("/i40e-vf/tx/basic", test_tx);
     qtest_add_func("/i40e-vf/tx/csum-offload", test_tx_csum_offload);
+    qtest_add_func("/i40e-vf/tx/vlan-insert", test_tx_vlan_insert);
     qtest_add_func("/i40e-vf/tx/head-writeback", test_tx_head_writeback);
     qtest_add_func("/i40e-vf/rx/basic", test_rx);
     qtest_add_func("/i40e-vf/rx/multi-buffer", test_rx_multi_buffer);
+    qtest_add_func("/i40e-vf/rx/out-of-buffers", test_rx_out_of_buffers);
     qtest_add_func("/i40e-vf/rx/vlan", test_rx_vlan);
     qtest_add_func("/i40e-vf/rx/mac-filter", test_mac_filter);
     qtest_add_func("/i40e-vf/rx/promisc-trusted", test_promisc_trusted);

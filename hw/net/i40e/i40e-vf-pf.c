@@ -25,7 +25,7 @@
 #define I40E_VF_MAX_MTU             (9728 - 26)
 
 typedef struct I40EVFReply {
-    uint8_t buf[128];
+    uint8_t buf[128] QEMU_ALIGNED(8);   /* holds virtchnl structures */
     uint16_t len;
     bool none;          /* RESET_VF and a granted REQUEST_QUEUES: no reply */
     bool link_event;    /* follow the reply with the link state */
@@ -482,14 +482,13 @@ static int vc_get_stats(I40EVFCore *core, const uint8_t *msg, uint16_t len,
 {
     const struct virtchnl_queue_select *qs = (const void *)msg;
     const uint64_t *in = (const uint64_t *)&core->stats;
-    uint64_t *out = (uint64_t *)reply->buf;
     int ret = check_vsi(core, le16_to_cpu(qs->vsi_id));
 
     if (ret) {
         return ret;
     }
     for (size_t i = 0; i < sizeof(core->stats) / sizeof(uint64_t); i++) {
-        out[i] = cpu_to_le64(in[i]);
+        stq_le_p(reply->buf + 8 * i, in[i]);
     }
     reply->len = sizeof(core->stats);
     return VIRTCHNL_STATUS_SUCCESS;

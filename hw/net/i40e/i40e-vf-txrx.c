@@ -369,7 +369,8 @@ static void rx_write_back(I40EVFCore *core, I40EVFRing *ring, uint32_t idx,
     pci_dma_write(core->owner, addr + 8, &d[1], sizeof(d[1]));
 }
 
-static void rx_deliver(I40EVFCore *core, unsigned int q, bool hashed,
+/* Write the frame into queue q's buffers; false if the ring is unusable. */
+static bool rx_deliver(I40EVFCore *core, unsigned int q, bool hashed,
                        uint32_t hash)
 {
     struct NetRxPkt *pkt = core->rx_pkt;
@@ -399,7 +400,7 @@ static void rx_deliver(I40EVFCore *core, unsigned int q, bool hashed,
                           "i40e-vf: RX ring at 0x%" PRIx64 " not accessible\n",
                           ring->base);
             core->stats.rx_discards++;
-            return;
+            return false;
         }
         if (rx_copy_out(core, le64_to_cpu(buf_addr), &cur, len) != MEMTX_OK) {
             qemu_log_mask(LOG_GUEST_ERROR,
@@ -414,6 +415,7 @@ static void rx_deliver(I40EVFCore *core, unsigned int q, bool hashed,
     }
     trace_i40e_vf_rx_packet(q, total, ring->head);
     i40e_vf_raise_queue_irq(core, ring);
+    return true;
 }
 
 bool i40e_vf_can_receive(I40EVFCore *core)
@@ -490,8 +492,9 @@ ssize_t i40e_vf_receive(I40EVFCore *core, const uint8_t *buf, size_t size)
         /* Held by the net layer until the guest posts buffers. */
         return 0;
     }
-    count_packet(core, true, get_eth_packet_type(iov.iov_base), size);
-    rx_deliver(core, MAX(q, 0), q >= 0, hash);
+    if (rx_deliver(core, MAX(q, 0), q >= 0, hash)) {
+        count_packet(core, true, get_eth_packet_type(iov.iov_base), size);
+    }
     return ret;
 }
 

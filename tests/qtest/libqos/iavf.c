@@ -487,7 +487,7 @@ int32_t qiavf_promisc(QIavf *d, uint16_t flags)
 
 /* Send one frame from one descriptor and wait for its write-back. */
 void qiavf_tx(QIavf *d, unsigned int q, const void *frame, size_t len,
-              uint32_t cmd, uint32_t offset)
+              uint32_t cmd, uint32_t offset, uint16_t l2tag1)
 {
     QIavfRing *tx = &d->tx[q];
     uint64_t buf = tx->bufs + tx->next * tx->buf_size;
@@ -501,7 +501,8 @@ void qiavf_tx(QIavf *d, unsigned int q, const void *frame, size_t len,
     desc[1] = cpu_to_le64(I40E_TXD_DTYPE_DATA |
                           ((uint64_t)cmd << I40E_TXD_CMD_SHIFT) |
                           ((uint64_t)offset << I40E_TXD_OFFSET_SHIFT) |
-                          ((uint64_t)len << I40E_TXD_BUF_SZ_SHIFT));
+                          ((uint64_t)len << I40E_TXD_BUF_SZ_SHIFT) |
+                          ((uint64_t)l2tag1 << I40E_TXD_L2TAG1_SHIFT));
     qtest_memwrite(d->qts, slot, desc, sizeof(desc));
     tx->next = (tx->next + 1) % tx->len;
     qiavf_wr(d, I40E_QTX_TAIL1(q), tx->next);

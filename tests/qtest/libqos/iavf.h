@@ -99,7 +99,7 @@ int32_t qiavf_promisc(QIavf *d, uint16_t flags);
 
 /* Data path */
 void qiavf_tx(QIavf *d, unsigned int q, const void *frame, size_t len,
-              uint32_t cmd, uint32_t offset);
+              uint32_t cmd, uint32_t offset, uint16_t l2tag1);
 bool qiavf_rx_poll(QIavf *d, unsigned int q, void *buf, size_t *len,
                    uint64_t *qw0, uint64_t *qw1);
 bool qiavf_rx(QIavf *d, unsigned int q, void *buf, size_t *len,
