@@ -596,6 +596,41 @@ static void test_mac_filter(void)
     fixture_stop(&f);
 }
 
+/* An untrusted VF holds 18 MAC filters; a list that does not fit adds none. */
+static void test_mac_limit(void)
+{
+    struct {
+        struct virtchnl_ether_addr_list hdr;
+        struct virtchnl_ether_addr addr[18];
+    } msg = { { cpu_to_le16(VF_VSI) } };
+    uint8_t frame[256], mac[6] = { 0x52, 0x54, 0x00, 0x77, 0x00, 0x00 };
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    /* The PF-assigned address is one; 17 more fill the table. */
+    msg.hdr.num_elements = cpu_to_le16(17);
+    for (int i = 0; i < 17; i++) {
+        mac[5] = i;
+        memcpy(msg.addr[i].addr, mac, 6);
+    }
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_ADD_ETH_ADDR, &msg,
+                               12 + 8 * 17, NULL, NULL), ==, 0);
+    msg.hdr.num_elements = cpu_to_le16(2);
+    mac[5] = 100;
+    memcpy(msg.addr[0].addr, mac, 6);
+    mac[5] = 101;
+    memcpy(msg.addr[1].addr, mac, 6);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_ADD_ETH_ADDR, &msg,
+                               12 + 8 * 2, NULL, NULL), ==,
+                    VIRTCHNL_STATUS_ERR_NO_MEMORY);
+    mac[5] = 100;
+    sock_send(&f, frame, make_udp(frame, mac, 1, "drop-not-added"));
+    mac[5] = 16;
+    sock_send(&f, frame, make_udp(frame, mac, 1, "keep-last-fitting"));
+    expect_rx(&f, 0, "keep-last-fitting", NULL, NULL);
+    fixture_stop(&f);
+}
+
 static void test_promisc_trusted(void)
 {
     static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x01, 0x02, 0x03 };
@@ -1237,6 +1272,7 @@ int main(int argc, char **argv)
     qtest_add_func("/i40e-vf/rx/out-of-buffers", test_rx_out_of_buffers);
     qtest_add_func("/i40e-vf/rx/vlan", test_rx_vlan);
     qtest_add_func("/i40e-vf/rx/mac-filter", test_mac_filter);
+    qtest_add_func("/i40e-vf/rx/mac-limit", test_mac_limit);
     qtest_add_func("/i40e-vf/rx/promisc-trusted", test_promisc_trusted);
     qtest_add_func("/i40e-vf/rx/rss", test_rss);
     qtest_add_func("/i40e-vf/ring-outside-ram", test_ring_outside_ram);

@@ -147,6 +147,8 @@ void i40e_vf_filter_reset(I40EVFCore *core);
 int i40e_vf_filter_add_mac(I40EVFCore *core, const uint8_t *addr,
                            uint8_t type);
 void i40e_vf_filter_del_mac(I40EVFCore *core, const uint8_t *addr);
+bool i40e_vf_filter_has_mac(I40EVFCore *core, const uint8_t *addr);
+unsigned int i40e_vf_filter_mac_room(I40EVFCore *core);
 int i40e_vf_filter_add_vlan(I40EVFCore *core, uint16_t vid);
 void i40e_vf_filter_del_vlan(I40EVFCore *core, uint16_t vid);
 bool i40e_vf_filter_accept(I40EVFCore *core, const uint8_t *frame,

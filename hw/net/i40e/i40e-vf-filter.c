@@ -31,18 +31,28 @@ static unsigned int mac_count(I40EVFCore *core)
     return n;
 }
 
-int i40e_vf_filter_add_mac(I40EVFCore *core, const uint8_t *addr,
-                           uint8_t type)
+bool i40e_vf_filter_has_mac(I40EVFCore *core, const uint8_t *addr)
+{
+    return find_mac(core, addr);
+}
+
+/* How many more addresses this VF may add. */
+unsigned int i40e_vf_filter_mac_room(I40EVFCore *core)
 {
     unsigned int limit = core->trusted ? I40E_VF_MAX_MACS
                                        : I40E_VF_MAX_MACS_UNTRUSTED;
+
+    return limit - MIN(mac_count(core), limit);
+}
+
+int i40e_vf_filter_add_mac(I40EVFCore *core, const uint8_t *addr,
+                           uint8_t type)
+{
     I40EVFMacFilter *f = find_mac(core, addr);
 
     if (!f) {
-        if (mac_count(core) >= limit) {
-            qemu_log_mask(LOG_GUEST_ERROR,
-                          "i40e-vf: MAC filter table full (%u filters)\n",
-                          limit);
+        if (!i40e_vf_filter_mac_room(core)) {
+            qemu_log_mask(LOG_GUEST_ERROR, "i40e-vf: MAC filter table full\n");
             return VIRTCHNL_STATUS_ERR_NO_MEMORY;
         }
         for (int i = 0; !f; i++) {

@@ -390,13 +390,23 @@ static int check_addr_list(I40EVFCore *core, const uint8_t *msg)
     return ret;
 }
 
+/* All or nothing: a list that does not fit adds none of its addresses. */
 static int vc_add_eth_addr(I40EVFCore *core, const uint8_t *msg,
                            uint16_t len, I40EVFReply *reply)
 {
     const struct virtchnl_ether_addr_list *al = (const void *)msg;
+    unsigned int n = le16_to_cpu(al->num_elements), new = 0;
     int ret = check_addr_list(core, msg);
 
-    for (int i = 0; !ret && i < le16_to_cpu(al->num_elements); i++) {
+    for (int i = 0; i < n; i++) {
+        new += !i40e_vf_filter_has_mac(core, al->list[i].addr);
+    }
+    if (!ret && new > i40e_vf_filter_mac_room(core)) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "i40e-vf: %u more MAC filters do not fit\n", new);
+        return VIRTCHNL_STATUS_ERR_NO_MEMORY;
+    }
+    for (int i = 0; !ret && i < n; i++) {
         ret = i40e_vf_filter_add_mac(core, al->list[i].addr,
                                      al->list[i].type);
     }
