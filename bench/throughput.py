@@ -7,7 +7,8 @@ same tap device (virtio-net headers on, so both NICs hand TSO to the host).
 The guest sends --mbytes to a TCP sink on the host, then receives as much
 from a TCP source; the host times both and counts the tap's packets.
 Prints a table of measured Mbit/s and packets/s and the i40e-vf/igb ratio.
-Needs root (tap device) and a build (make).
+Needs root and a build (make).  The tap device, its address and the servers
+live in a network namespace of the benchmark's own (tests/e2e/netns.py).
 """
 
 import argparse
@@ -22,13 +23,20 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(SRC, 'tests', 'e2e'))
+import netns  # noqa: E402
 TAP = 'i40evf-bench0'
 HOST, GUEST = '192.168.77.1', '192.168.77.2'
 
 
 def tap_counter(name):
-    with open('/sys/class/net/%s/statistics/%s' % (TAP, name)) as f:
-        return int(f.read())
+    """rx_packets or tx_packets of the tap, from this namespace's view."""
+    with open('/proc/self/net/dev') as f:
+        for line in f:
+            dev, _, fields = line.partition(':')
+            if dev.strip() == TAP:
+                return int(fields.split()[0 if name == 'rx_packets' else 9])
+    raise RuntimeError('no %s in /proc/self/net/dev' % TAP)
 
 
 class Timed:
@@ -78,7 +86,8 @@ def run_vm(qemu, guest, nic, nbytes, timeout):
            '-netdev', 'tap,id=n0,ifname=%s,script=no,downscript=no' % TAP,
            '-device', '%s,netdev=n0' % nic]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         timeout=timeout, text=True, errors='replace').stdout
+                         timeout=timeout, text=True, errors='replace',
+                         preexec_fn=netns.die_with_parent).stdout
     if 'BENCH done' not in out or not sink.result or not source.result:
         sys.exit('%s: the guest did not finish:\n%s' % (nic, out[-2000:]))
     if sink.result[2] != nbytes or source.result[2] != nbytes:
@@ -94,30 +103,25 @@ def main():
     ap.add_argument('--runs', type=int, default=3,
                     help='runs per NIC; the median is reported')
     args = ap.parse_args()
+    netns.enter()
 
-    subprocess.run(['ip', 'link', 'del', TAP], stderr=subprocess.DEVNULL)
-    for cmd in (['ip', 'tuntap', 'add', 'dev', TAP, 'mode', 'tap'],
-                ['ip', 'addr', 'add', HOST + '/24', 'dev', TAP],
-                ['ip', 'link', 'set', TAP, 'up']):
-        subprocess.run(cmd, check=True)
+    if not netns.add_tap(TAP, HOST + '/24'):
+        sys.exit('cannot create the tap device %s' % TAP)
     qemu = os.path.join(args.build, 'qemu-system-x86_64')
     rows = {}
-    try:
-        with tempfile.TemporaryDirectory() as guest:
-            pump = os.path.join(guest, 'netpump')
-            subprocess.run(['gcc', '-O2', '-static', '-o', pump,
-                            os.path.join(HERE, 'netpump.c')], check=True)
-            subprocess.run([os.path.join(SRC, 'tests/e2e/build-guest.sh'),
-                            args.kernel, os.path.join(HERE, 'guest-bench.sh'),
-                            guest, 'iavf', 'igb'], check=True,
-                           stdout=subprocess.DEVNULL,
-                           env=dict(os.environ, GUEST_BIN=pump))
-            for _ in range(args.runs):
-                for nic in ('igb', 'i40e-vf'):
-                    r = run_vm(qemu, guest, nic, args.mbytes << 20, 600)
-                    rows.setdefault(nic, []).append(r)
-    finally:
-        subprocess.run(['ip', 'link', 'del', TAP])
+    with tempfile.TemporaryDirectory() as guest:
+        pump = os.path.join(guest, 'netpump')
+        subprocess.run(['gcc', '-O2', '-static', '-o', pump,
+                        os.path.join(HERE, 'netpump.c')], check=True)
+        subprocess.run([os.path.join(SRC, 'tests/e2e/build-guest.sh'),
+                        args.kernel, os.path.join(HERE, 'guest-bench.sh'),
+                        guest, 'iavf', 'igb'], check=True,
+                       stdout=subprocess.DEVNULL,
+                       env=dict(os.environ, GUEST_BIN=pump))
+        for _ in range(args.runs):
+            for nic in ('igb', 'i40e-vf'):
+                r = run_vm(qemu, guest, nic, args.mbytes << 20, 600)
+                rows.setdefault(nic, []).append(r)
 
     med = {nic: [statistics.median(col) for col in zip(*runs)]
            for nic, runs in rows.items()}

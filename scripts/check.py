@@ -52,14 +52,13 @@ def run(suite, argv, env, timeout, verbose):
     except OSError as e:
         out, status = '', str(e)
 
-    reported = False
-    for line in out.splitlines():
-        m = TAP_RE.match(line.strip())
-        if not m:
-            if verbose or line.startswith(('Bail out', '**', 'ERROR')):
-                print('    ' + line)
-            continue
-        reported = True
+    # A failing test's own diagnostics ('#' lines) stand around its result
+    # line: glib prints them before it, the e2e runner after it.
+    lines = out.splitlines()
+    results = [i for i, line in enumerate(lines) if TAP_RE.match(line.strip())]
+    reported = bool(results)
+    for k, i in enumerate(results):
+        m = TAP_RE.match(lines[i].strip())
         name = '%s: %s' % (suite, m.group(2).strip())
         if m.group(4) and m.group(4).upper() == 'SKIP':
             counts['skipped'] += 1
@@ -70,6 +69,16 @@ def run(suite, argv, env, timeout, verbose):
         else:
             counts['failed'] += 1
             print('FAIL ' + name)
+            first = results[k - 1] + 1 if k else 0
+            end = results[k + 1] if k + 1 < len(results) else len(lines)
+            diag = [line for line in lines[first:end]
+                    if line.startswith(('#', '**', 'ERROR', 'Bail out'))]
+            for line in diag[-40:]:
+                print('    ' + line)
+    if verbose:
+        for line in lines:
+            if not TAP_RE.match(line.strip()):
+                print('    ' + line)
     if status != 0 and (not reported or counts['failed'] == 0):
         counts['failed'] += 1
         print('FAIL %s: %s exited with %s' % (suite, argv[0], status))

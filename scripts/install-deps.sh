@@ -1,17 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Install the Debian packages the build (and, with "test", the tests) need.
-# Idempotent: packages already present are not touched, and apt is only
-# called when something is missing.  Everything comes from Debian's archive.
+# install-deps.sh [--check] [build|test]: install the Debian packages the
+# build (and, with "test", the tests) need.  Idempotent: packages already
+# present are not touched, and apt is only called when something is missing.
+# Everything comes from Debian's archive.  With --check nothing is installed:
+# the missing packages are printed and the exit status is 1 if there are any.
 set -eu
+
+check_only=""
+[ "${1:-}" = --check ] && { check_only=1; shift; }
 
 # meson >= 1.5 and pycotap are needed by QEMU 10.2 and only exist in
 # bookworm-backports on Debian 12.
 BACKPORTS_PKGS="meson python3-pycotap"
 BUILD_PKGS="ninja-build pkg-config gcc make flex bison python3 python3-venv
   libglib2.0-dev libpixman-1-dev libslirp-dev zlib1g-dev
-  libjson-c-dev libcmocka-dev ccache seabios ipxe-qemu xz-utils dpkg-dev
+  libjson-c-dev libcmocka-dev libfdt-dev ccache seabios ipxe-qemu xz-utils dpkg-dev
   gcc-multilib"
 TEST_PKGS="busybox-static cpio kmod iproute2 ethtool"
 
@@ -32,6 +37,10 @@ if command -v meson >/dev/null 2>&1 &&
     need_bpo=$(missing python3-pycotap)
 fi
 [ -z "$need$need_bpo" ] && exit 0
+if [ -n "$check_only" ]; then
+    echo $need $need_bpo
+    exit 1
+fi
 
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: missing packages:" $need $need_bpo >&2
@@ -46,7 +55,7 @@ if [ -n "$need_bpo" ]; then
     if [ ! -f "$list" ]; then
         cat > "$list" <<EOS
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $("$(dirname "$0")/apt-archive.sh")
 Suites: $codename-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg

@@ -45,4 +45,27 @@ result "$(expect_failure 'does not have the pinned sha256' \
 result "$(expect_failure 'unknown option' --frobnicate)" \
     "an unknown option is refused"
 
+# A machine without libfdt-dev: upstream would try to download dtc; we name
+# the package instead.  dpkg-query is faked to say it is not installed.
+mkdir fakebin
+cat > fakebin/dpkg-query <<EOF
+#!/bin/sh
+case "\$*" in *libfdt-dev*) exit 1 ;; esac
+exec $(command -v dpkg-query) "\$@"
+EOF
+chmod +x fakebin/dpkg-query
+result "$(PATH="$tmp/fakebin:$PATH" expect_failure \
+          'missing Debian build packages: libfdt-dev$')" \
+    "a missing build package is one error that names it"
+
+# The entries the project adds to apt use the machine's own archive.
+rel=$(. /etc/os-release && echo "$VERSION_CODENAME")
+mkdir -p apt/sources.list.d
+printf 'Types: deb\nURIs: http://security.example/s\nSuites: %s-security\n\n%s\n%s\nSuites: %s %s-updates\n' \
+    "$rel" 'Types: deb' 'URIs: http://mirror.example/debian' "$rel" "$rel" \
+    > apt/sources.list.d/debian.sources
+uri=$(APT_ETC="$tmp/apt" scripts/apt-archive.sh)
+[ "$uri" = http://mirror.example/debian ]
+result $? "apt entries use the machine's own mirror ($uri)"
+
 echo "1..$n"

@@ -10,7 +10,10 @@ with a VF reset), lets iavf reset the VF with an MTU change, and downloads
 again after each.
 Payloads are checked by SHA-256 at both ends.  The network is slirp, and,
 when the host lets us create one, a tap device, whose virtio-net headers
-carry the guest's TSO and checksum offloads.  Prints TAP.
+carry the guest's TSO and checksum offloads.  Everything host-side (the
+tap, its address, the servers) lives in a network namespace of the test's
+own (netns.py); the servers listen only on the addresses the guest is
+given.  Prints TAP.
 """
 
 import argparse
@@ -25,11 +28,14 @@ import sys
 import tempfile
 import threading
 
+import netns
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BLOB = os.urandom(4 << 20)
 BLOB_SHA = hashlib.sha256(BLOB).hexdigest()
 TAP = 'i40evf-e2e0'
 TAP_HOST, TAP_GUEST = '192.168.76.1', '192.168.76.2'
+SLIRP_HOST = '127.0.0.1'    # where slirp takes the guest's 10.0.2.2
 
 
 class BlobHandler(http.server.BaseHTTPRequestHandler):
@@ -70,15 +76,20 @@ class Tap:
         print('ok %d - %s # SKIP %s' % (self.n, name, why))
 
 
-def make_tap():
-    """A tap device with the host end addressed; None if not allowed."""
-    subprocess.run(['ip', 'link', 'del', TAP], stderr=subprocess.DEVNULL)
-    for cmd in (['ip', 'tuntap', 'add', 'dev', TAP, 'mode', 'tap'],
-                ['ip', 'addr', 'add', TAP_HOST + '/24', 'dev', TAP],
-                ['ip', 'link', 'set', TAP, 'up']):
-        if subprocess.run(cmd, stderr=subprocess.DEVNULL).returncode:
-            return None
-    return TAP
+def start_servers(addr):
+    """The blob server and the sink on addr; returns their port arguments
+    for the guest and a function that stops them."""
+    server = http.server.ThreadingHTTPServer((addr, 0), BlobHandler)
+    sink = socketserver.ThreadingTCPServer((addr, 0), SinkHandler)
+    for s in (server, sink):
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+
+    def stop():
+        for s in (server, sink):
+            s.shutdown()
+            s.server_close()
+    return 'e2e.port=%d e2e.sink=%d' % (server.server_address[1],
+                                        sink.server_address[1]), stop
 
 
 def boot(qemu, guest, append, netdev, device, timeout):
@@ -93,7 +104,8 @@ def boot(qemu, guest, append, netdev, device, timeout):
     try:
         out = subprocess.run(cmd, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, timeout=timeout,
-                             text=True, errors='replace').stdout
+                             text=True, errors='replace',
+                             preexec_fn=netns.die_with_parent).stdout
     except subprocess.TimeoutExpired as e:
         out = (e.stdout.decode(errors='replace') if e.stdout else '')
         out += '\n(timed out after %ds)' % timeout
@@ -132,20 +144,15 @@ def main():
                     help='kernel series to test, e.g. "6.12 6.1"')
     ap.add_argument('--timeout', type=int, default=300)
     args = ap.parse_args()
+    netns.enter()
 
-    server = http.server.ThreadingHTTPServer(('0.0.0.0', 0), BlobHandler)
-    sink = socketserver.ThreadingTCPServer(('0.0.0.0', 0), SinkHandler)
-    for s in (server, sink):
-        threading.Thread(target=s.serve_forever, daemon=True).start()
-    ports = 'e2e.port=%d e2e.sink=%d' % (server.server_address[1],
-                                         sink.server_address[1])
     qemu = os.path.join(args.build, 'qemu-system-x86_64')
-    tapdev = make_tap()
+    tapdev = netns.add_tap(TAP, TAP_HOST + '/24')
     # On slirp the guest also changes its queue count (2 CPUs: 2 queues).
-    nets = [('slirp', 'user', 'i40e-vf',
+    nets = [('slirp', 'user', SLIRP_HOST,
              'e2e.host=10.0.2.2 e2e.ip=10.0.2.15 e2e.channels=1')]
     nets.append(('tap', tapdev and
-                 'tap,ifname=%s,script=no,downscript=no' % tapdev, 'i40e-vf',
+                 'tap,ifname=%s,script=no,downscript=no' % tapdev, TAP_HOST,
                  'e2e.host=%s e2e.ip=%s' % (TAP_HOST, TAP_GUEST)))
     tap = Tap()
     with tempfile.TemporaryDirectory() as tmp:
@@ -156,7 +163,7 @@ def main():
                 stdout=subprocess.PIPE, text=True,
                 env=dict(os.environ, GUEST_BIN=shutil.which('ethtool') or ''))
             kver = built.stdout.strip()
-            for name, netdev, device, append in nets:
+            for name, netdev, host, append in nets:
                 prefix = 'linux %s, i40e-vf on %s: ' % (kver or series, name)
                 if built.returncode:
                     tap.check(False, prefix + 'guest from Debian packages')
@@ -165,15 +172,13 @@ def main():
                     tap.skip(prefix + 'traffic', 'cannot create a tap device')
                     continue
                 SinkHandler.uploads.clear()
-                out = boot(qemu, tmp, ports + ' ' + append, netdev, device,
+                ports, stop = start_servers(host)
+                out = boot(qemu, tmp, ports + ' ' + append, netdev, 'i40e-vf',
                            args.timeout)
+                stop()
                 channels = re.search(r'e2e\.channels=(\d+)', append)
                 check_run(tap, prefix, out, channels and channels.group(1))
-    if tapdev:
-        subprocess.run(['ip', 'link', 'del', tapdev])
     print('1..%d' % tap.n)
-    server.shutdown()
-    sink.shutdown()
     return 0
 
 
