@@ -3,7 +3,8 @@
 need tap devices, addresses or host-side servers.
 
 enter() re-executes the calling script under ``unshare --net`` and brings
-up its loopback.  The namespace has no name under /run/netns: the kernel
+up its loopback; anything that needs the machine's network (downloading a
+guest kernel from the archive) is done before, while inside() is false.  The namespace has no name under /run/netns: the kernel
 deletes it, with every tap, address and route made in it, when its last
 process exits, so a run that is killed leaves nothing behind and two runs
 never see each other's devices.  The machine's own interfaces and routes
@@ -21,9 +22,16 @@ _MARK = 'VFIO_I40EVF_OWN_NETNS'
 _PR_SET_PDEATHSIG = 1
 
 
-def enter():
-    """Continue this script in a fresh network namespace (needs root)."""
-    if os.environ.pop(_MARK, None) == str(os.getpid()):
+def inside():
+    """Whether this process is the one enter() re-executed."""
+    return os.environ.get(_MARK) == str(os.getpid())
+
+
+def enter(extra_args=()):
+    """Continue this script, with extra_args added to its arguments, in a
+    fresh network namespace (needs root)."""
+    if inside():
+        del os.environ[_MARK]
         subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
         return
     # unshare execs the command in this very process: same pid.
@@ -31,7 +39,8 @@ def enter():
     sys.stdout.flush()
     try:
         os.execvp('unshare', ['unshare', '--net', '--', sys.executable,
-                              os.path.abspath(sys.argv[0])] + sys.argv[1:])
+                              os.path.abspath(sys.argv[0])] + sys.argv[1:] +
+                  list(extra_args))
     except OSError as e:
         sys.exit('cannot run unshare --net: %s' % e)
 
