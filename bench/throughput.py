@@ -13,6 +13,7 @@ live in a network namespace of the benchmark's own (tests/e2e/netns.py).
 
 import argparse
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -35,7 +36,7 @@ def tap_counter(name):
         for line in f:
             dev, _, fields = line.partition(':')
             if dev.strip() == TAP:
-                return int(fields.split()[0 if name == 'rx_packets' else 9])
+                return int(fields.split()[1 if name == 'rx_packets' else 9])
     raise RuntimeError('no %s in /proc/self/net/dev' % TAP)
 
 
@@ -62,8 +63,9 @@ class Timed:
             conn.shutdown(socket.SHUT_WR)
             conn.recv(1)        # the guest closes once it has it all
         else:
-            while True:
-                data = conn.recv(1 << 20)
+            # Counted to nbytes: a sender reading /dev/zero never ends.
+            while moved < self.nbytes:
+                data = conn.recv(min(1 << 20, self.nbytes - moved))
                 if not data:
                     break
                 moved += len(data)
@@ -73,18 +75,18 @@ class Timed:
         self.result = (moved * 8 / secs / 1e6, pkts / secs, moved)
 
 
-def run_vm(qemu, guest, nic, nbytes, timeout):
+def run_vm(qemu, guest, nic, smp, tool, nbytes, timeout, extra=()):
     sink, source = Timed(nbytes, False), Timed(nbytes, True)
     append = ('console=ttyS0 quiet panic=-1 bench.ip=%s bench.host=%s '
-              'bench.sink=%d bench.source=%d bench.bytes=%d' %
-              (GUEST, HOST, sink.port, source.port, nbytes))
-    cmd = [qemu, '-M', 'q35', '-accel', 'tcg', '-m', '1024', '-smp', '2',
+              'bench.sink=%d bench.source=%d bench.bytes=%d bench.tool=%s' %
+              (GUEST, HOST, sink.port, source.port, nbytes, tool))
+    cmd = [qemu, '-M', 'q35', '-accel', 'tcg', '-m', '1024', '-smp', str(smp),
            '-nodefaults', '-no-user-config', '-display', 'none',
            '-serial', 'stdio', '-no-reboot',
            '-kernel', os.path.join(guest, 'vmlinuz'),
            '-initrd', os.path.join(guest, 'initrd'), '-append', append,
            '-netdev', 'tap,id=n0,ifname=%s,script=no,downscript=no' % TAP,
-           '-device', '%s,netdev=n0' % nic]
+           '-device', '%s,netdev=n0' % nic] + list(extra)
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          timeout=timeout, text=True, errors='replace',
                          preexec_fn=netns.die_with_parent).stdout
@@ -95,45 +97,72 @@ def run_vm(qemu, guest, nic, nbytes, timeout):
     return sink.result[:2] + source.result[:2]
 
 
+def build_guest(kernel, guest):
+    """The guest, with both drivers and netpump, from Debian packages."""
+    pump = os.path.join(guest, 'netpump')
+    subprocess.run(['gcc', '-O2', '-static', '-o', pump,
+                    os.path.join(HERE, 'netpump.c')], check=True)
+    subprocess.run([os.path.join(SRC, 'tests/e2e/build-guest.sh'),
+                    kernel, os.path.join(HERE, 'guest-bench.sh'),
+                    guest, 'iavf', 'igb'], check=True,
+                   stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, GUEST_BIN=pump))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--build', default=os.path.join(SRC, 'build', 'obj'))
     ap.add_argument('--kernel', default='6.12', help='6.12 or 6.1')
     ap.add_argument('--mbytes', type=int, default=512)
+    ap.add_argument('--smp', default='1 2',
+                    help='guest vCPU counts to measure, e.g. "1 2"')
     ap.add_argument('--runs', type=int, default=3,
                     help='runs per NIC; the median is reported')
+    ap.add_argument('--tool', choices=('netpump', 'nc'), default='netpump',
+                    help='guest program: netpump (large writes) or busybox '
+                    'nc (small ones)')
+    ap.add_argument('--qemu-arg', action='append', default=[],
+                    help='extra QEMU argument (e.g. -trace ...), repeatable')
+    ap.add_argument('--guest', help=argparse.SUPPRESS)
     args = ap.parse_args()
-    netns.enter()
+    if not netns.inside():
+        # The kernel comes from the archive: before the network is left.
+        args.guest = tempfile.mkdtemp(prefix='i40evf-bench-')
+        build_guest(args.kernel, args.guest)
+    netns.enter(['--guest', args.guest])
+    try:
+        if not netns.add_tap(TAP, HOST + '/24'):
+            sys.exit('cannot create the tap device %s' % TAP)
+        measure(args)
+    finally:
+        shutil.rmtree(args.guest, ignore_errors=True)
+    return 0
 
-    if not netns.add_tap(TAP, HOST + '/24'):
-        sys.exit('cannot create the tap device %s' % TAP)
+
+def measure(args):
     qemu = os.path.join(args.build, 'qemu-system-x86_64')
-    rows = {}
-    with tempfile.TemporaryDirectory() as guest:
-        pump = os.path.join(guest, 'netpump')
-        subprocess.run(['gcc', '-O2', '-static', '-o', pump,
-                        os.path.join(HERE, 'netpump.c')], check=True)
-        subprocess.run([os.path.join(SRC, 'tests/e2e/build-guest.sh'),
-                        args.kernel, os.path.join(HERE, 'guest-bench.sh'),
-                        guest, 'iavf', 'igb'], check=True,
-                       stdout=subprocess.DEVNULL,
-                       env=dict(os.environ, GUEST_BIN=pump))
+    print('guest linux %s, TCG, tap with vnet headers, one TCP stream, '
+          '%d MiB each way, median of %d runs' %
+          (args.kernel, args.mbytes, args.runs))
+    print('%-6s %-10s %12s %12s %12s %12s' % ('vCPUs', 'NIC', 'TX Mbit/s',
+                                              'TX pkt/s', 'RX Mbit/s',
+                                              'RX pkt/s'))
+    for smp in args.smp.split():
+        rows = {}
         for _ in range(args.runs):
             for nic in ('igb', 'i40e-vf'):
-                r = run_vm(qemu, guest, nic, args.mbytes << 20, 600)
+                r = run_vm(qemu, args.guest, nic, smp, args.tool,
+                           args.mbytes << 20, 600, args.qemu_arg)
                 rows.setdefault(nic, []).append(r)
-
-    med = {nic: [statistics.median(col) for col in zip(*runs)]
-           for nic, runs in rows.items()}
-    print('guest linux %s, TCG, tap with vnet headers, %d MiB each way, '
-          'median of %d runs' % (args.kernel, args.mbytes, args.runs))
-    print('%-10s %12s %12s %12s %12s' % ('NIC', 'TX Mbit/s', 'TX pkt/s',
-                                         'RX Mbit/s', 'RX pkt/s'))
-    for nic in ('igb', 'i40e-vf'):
-        print('%-10s %12.0f %12.0f %12.0f %12.0f' % (nic, *med[nic]))
-    print('%-10s %12.2f %12.2f %12.2f %12.2f' %
-          ('ratio', *[a / b for a, b in zip(med['i40e-vf'], med['igb'])]))
-    return 0
+        med = {nic: [statistics.median(col) for col in zip(*runs)]
+               for nic, runs in rows.items()}
+        for nic in ('igb', 'i40e-vf'):
+            print('%-6s %-10s %12.0f %12.0f %12.0f %12.0f' %
+                  (smp, nic, *med[nic]))
+        print('%-6s %-10s %12.2f %12.2f %12.2f %12.2f' %
+              (smp, 'ratio',
+               *[a / b for a, b in zip(med['i40e-vf'], med['igb'])]))
+        sys.stdout.flush()
 
 
 if __name__ == '__main__':
