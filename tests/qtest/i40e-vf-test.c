@@ -19,6 +19,11 @@
 #define VF_MAC          "52:54:00:12:34:56"
 #define VF_VSI          7
 
+/* The errnos a Linux 6.12 i40e PF puts on the wire as v_retval */
+#define I40E_EPERM      (-1)
+#define I40E_EINVAL     (-22)
+#define I40E_EOPNOTSUPP (-95)
+
 typedef struct Fixture {
     QOSState *qs;
     QIavf d;
@@ -144,7 +149,8 @@ static size_t make_ip4_frame(uint8_t *buf, const uint8_t *dst, uint8_t proto,
 
     memset(buf, 0, 14 + 20 + l4hdr);
     memcpy(buf, dst, 6);
-    memcpy(buf + 6, peer_mac, 6);
+    /* Frames to the peer come from the VF, all others from the peer. */
+    memcpy(buf + 6, dst == peer_mac ? vf_mac : peer_mac, 6);
     stw_be_p(buf + 12, ETH_P_IP);
     ip[0] = 0x45;
     stw_be_p(ip + 2, 20 + l4len);
@@ -217,13 +223,14 @@ static void check_ip4_checksums(const uint8_t *frame, size_t len)
 static uint64_t get_stat(QIavf *d, size_t field)
 {
     struct virtchnl_queue_select qs = { .vsi_id = cpu_to_le16(d->vsi_id) };
-    struct virtchnl_eth_stats st;
+    uint8_t st[sizeof(struct virtchnl_eth_stats) + 8];
     uint16_t len;
 
     g_assert_cmpint(qiavf_call(d, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs),
-                               &st, &len), ==, 0);
+                               st, &len), ==, 0);
+    /* i40e_vc_get_stats_msg: i40e_eth_stats, 13 counters */
     g_assert_cmpuint(len, ==, sizeof(st));
-    return le64_to_cpu(*(uint64_t *)((uint8_t *)&st + field));
+    return ldq_le_p(st + field);
 }
 
 /* Receive on queue q and check the frame carries @marker. */
@@ -273,6 +280,10 @@ static void test_version(void)
     struct virtchnl_version_info v10 = { cpu_to_le32(1), 0 };
     struct virtchnl_version_info v20 = { cpu_to_le32(2), 0 };
     struct virtchnl_version_info pf;
+    struct {
+        struct virtchnl_vf_resource hdr;
+        struct virtchnl_vsi_resource vsi[2];
+    } res;
     Fixture f;
     uint16_t len;
 
@@ -285,43 +296,65 @@ static void test_version(void)
                                &pf, &len), ==, 0);
     g_assert_cmpuint(le32_to_cpu(pf.major), ==, 1);
     g_assert_cmpuint(le32_to_cpu(pf.minor), ==, 0);
+    /* i40e_vc_process_vf_msg: a failed validation is -EINVAL */
     g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_GET_VF_RESOURCES,
-                               &v10, 4, NULL, NULL), ==,
-                    VIRTCHNL_STATUS_ERR_OPCODE_MISMATCH);
+                               &v10, 4, NULL, NULL), ==, I40E_EINVAL);
     g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_GET_VF_RESOURCES,
-                               NULL, 0, NULL, NULL), ==, 0);
+                               NULL, 0, &res, &len), ==, 0);
+    /* i40e_vc_get_vf_resources_msg: a 1.0 VF's caps, ADV_LINK_SPEED too */
+    g_assert_cmphex(le32_to_cpu(res.hdr.vf_cap_flags), ==,
+                    VIRTCHNL_VF_OFFLOAD_L2 | VIRTCHNL_VF_CAP_ADV_LINK_SPEED |
+                    VIRTCHNL_VF_OFFLOAD_VLAN | VIRTCHNL_VF_OFFLOAD_RSS_REG);
 
-    /* A newer VF is offered 1.1. */
+    /* A newer VF, after a reset, is offered 1.1. */
+    qiavf_send(&f.d, VIRTCHNL_OP_RESET_VF, NULL, 0);
+    qiavf_wait_active(&f.d);
+    qiavf_aq_init(&f.d);
     g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_VERSION, &v20, sizeof(v20),
                                &pf, &len), ==, 0);
     g_assert_cmpuint(le32_to_cpu(pf.major), ==, 1);
     g_assert_cmpuint(le32_to_cpu(pf.minor), ==, 1);
     qiavf_get_resources(&f.d, 0);
     g_assert_cmphex(f.d.caps, ==, VIRTCHNL_VF_OFFLOAD_L2 |
+                                  VIRTCHNL_VF_CAP_ADV_LINK_SPEED |
+                                  VIRTCHNL_VF_OFFLOAD_VLAN |
                                   VIRTCHNL_VF_OFFLOAD_RSS_REG);
     fixture_stop(&f);
 }
 
 static void test_resources(void)
 {
+    uint32_t caps = cpu_to_le32(QIAVF_IAVF_CAPS);
+    uint8_t buf[QIAVF_AQ_BUF];
+    uint16_t len;
     Fixture f;
 
     fixture_start(&f, ",queues=3,vectors=4");
     qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
-    g_assert_cmphex(f.d.caps, ==,
-                    VIRTCHNL_VF_OFFLOAD_L2 | VIRTCHNL_VF_OFFLOAD_RSS_PF |
-                    VIRTCHNL_VF_OFFLOAD_VLAN |
-                    VIRTCHNL_VF_OFFLOAD_WB_ON_ITR |
-                    VIRTCHNL_VF_OFFLOAD_RSS_PCTYPE_V2 |
-                    VIRTCHNL_VF_OFFLOAD_REQ_QUEUES |
-                    VIRTCHNL_VF_CAP_ADV_LINK_SPEED);
+    /*
+     * i40e_vc_get_vf_resources_msg: an X710 never grants WB_ON_ITR,
+     * RSS_PCTYPE_V2 or ENCAP_CSUM; always ADV_LINK_SPEED and VLAN.
+     */
+    g_assert_cmphex(f.d.caps, ==, QIAVF_X710_CAPS);
     g_assert_cmpuint(f.d.num_queue_pairs, ==, 3);
     g_assert_cmpuint(f.d.max_vectors, ==, 4);
     g_assert_cmpuint(f.d.vsi_id, ==, VF_VSI);
+    /* i40e_vc_get_max_frame_size: the port's 9728-byte frames */
+    g_assert_cmpuint(f.d.max_mtu, ==, 9728);
     g_assert_cmpmem(f.d.mac, 6, vf_mac, 6);
     /* The PF tells the link state right after the resources. */
     g_assert_cmpuint(f.d.link_events, ==, 1);
     g_assert_true(f.d.link_up);
+
+    /*
+     * i40e_vc_get_vf_resources_msg: not again before a reset (-EINVAL,
+     * no payload), still followed by the link state.
+     */
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_GET_VF_RESOURCES, &caps,
+                               sizeof(caps), buf, &len), ==, I40E_EINVAL);
+    g_assert_cmpuint(len, ==, 0);
+    qiavf_drain_events(&f.d);
+    g_assert_cmpuint(f.d.link_events, ==, 2);
     fixture_stop(&f);
 }
 
@@ -511,23 +544,38 @@ static void test_rx_multi_buffer(void)
  * More frames than posted buffers: the rest wait in QEMU and arrive, in
  * order, as the driver hands buffers back; none is dropped.
  */
+/*
+ * A frame for a queue with no descriptor posted is dropped and counted
+ * in rx_discards (GLV_RDPC, i40e_stats_update_rx_discards), as the
+ * silicon does: nothing is held back, so the first frame after the
+ * driver refills the ring is the next one that arrives.
+ */
 static void test_rx_out_of_buffers(void)
 {
+    const size_t discards = offsetof(struct virtchnl_eth_stats, rx_discards);
+    unsigned int posted;
     uint8_t frame[256];
     char tag[32];
     Fixture f;
 
     fixture_up(&f, "", 1);
+    posted = f.d.rx[0].len - 1;
     for (int i = 0; i < 150; i++) {
         snprintf(tag, sizeof(tag), "burst-%d", i);
         sock_send(&f, frame, make_udp(frame, vf_mac, 1, tag));
     }
-    for (int i = 0; i < 150; i++) {
-        snprintf(tag, sizeof(tag), "burst-%d", i);
+    /* Let QEMU take the whole burst before the driver refills. */
+    for (int i = 0; i < 500 && get_stat(&f.d, discards) < 150 - posted; i++) {
+        g_usleep(10 * 1000);
+    }
+    g_assert_cmpuint(get_stat(&f.d, discards), ==, 150 - posted);
+    for (unsigned int i = 0; i < posted; i++) {
+        snprintf(tag, sizeof(tag), "burst-%u", i);
         expect_rx(&f, 0, tag, NULL, NULL);
     }
-    g_assert_cmpuint(get_stat(&f.d, offsetof(struct virtchnl_eth_stats,
-                                             rx_discards)), ==, 0);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "after-refill"));
+    expect_rx(&f, 0, "after-refill", NULL, NULL);
+    g_assert_cmpuint(get_stat(&f.d, discards), ==, 150 - posted);
     fixture_stop(&f);
 }
 
@@ -748,12 +796,15 @@ static void test_irq_automask(void)
     qiavf_irq_enable(&f.d, 1);
     g_assert_true(qiavf_irq_seen(&f.d, 1));
 
-    /* CLEARPBA drops what is pending; SWINT_TRIG raises at will. */
+    /*
+     * CLEARPBA clears the MSI-X pending bit, not a cause waiting for
+     * INTENA; SWINT_TRIG raises at will.
+     */
     sock_send(&f, frame, make_udp(frame, vf_mac, 1, "third"));
     expect_rx(&f, 0, "third", NULL, NULL);
     qiavf_wr(&f.d, I40E_VFINT_DYN_CTLN1(0), I40E_VFINT_DYN_CTL_CLEARPBA);
     qiavf_irq_enable(&f.d, 1);
-    g_assert_false(qiavf_irq_seen(&f.d, 1));
+    g_assert_true(qiavf_irq_seen(&f.d, 1));
     qiavf_wr(&f.d, I40E_VFINT_DYN_CTLN1(0), I40E_VFINT_DYN_CTL_INTENA |
              I40E_VFINT_DYN_CTL_SWINT_TRIG | I40E_VFINT_DYN_CTL_ITR_INDX_MASK);
     g_assert_true(qiavf_irq_seen(&f.d, 1));
@@ -1180,7 +1231,8 @@ static void test_fuzz(void)
     qiavf_aq_init(&f.d);
     qiavf_get_resources(&f.d, QIAVF_IAVF_CAPS);
     qiavf_up(&f.d, 1);
-    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "survived"));
+    /* i40e_update_vf_mac_addr: a random PRIMARY may be the default now. */
+    sock_send(&f, frame, make_udp(frame, f.d.mac, 1, "survived"));
     for (;;) {
         uint8_t buf[2048];
         uint64_t qw0, qw1;
@@ -1201,6 +1253,270 @@ static void test_fuzz(void)
  * destination the queues continue at the same descriptors, with nothing
  * lost or delivered twice.
  */
+/*
+ * DPDK's mailbox handler masks vector 0 (ICR0_ENA 0, no INTENA), reads the
+ * ARQ and re-arms with INTENA | CLEARPBA without reading ICR01.  A reply
+ * that landed while masked must still raise the vector after the re-arm;
+ * one already signalled must not raise it again.
+ */
+static void test_irq_vec0_dpdk_rearm(void)
+{
+    const uint32_t mask = I40E_VFINT_ITR_NONE <<
+                          I40E_VFINT_DYN_CTL_ITR_INDX_SHIFT;
+    const uint32_t rearm = I40E_VFINT_DYN_CTL_INTENA |
+                           I40E_VFINT_DYN_CTL_CLEARPBA | mask;
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    qiavf_rd(&f.d, I40E_VFINT_ICR01);
+    qiavf_wr(&f.d, I40E_VFINT_ICR0_ENA1, 0);
+    qiavf_wr(&f.d, I40E_VFINT_DYN_CTL01, mask);
+    qiavf_irq_clear(&f.d, 0);
+    g_assert_cmpint(qiavf_promisc(&f.d, 0), ==, 0);
+    g_assert_false(qiavf_irq_seen(&f.d, 0));
+
+    qiavf_wr(&f.d, I40E_VFINT_ICR0_ENA1, I40E_VFINT_ICR01_ADMINQ);
+    qiavf_wr(&f.d, I40E_VFINT_DYN_CTL01, rearm);
+    g_assert_true(qiavf_irq_seen(&f.d, 0));
+
+    /* The same, still latched cause does not fire again. */
+    qiavf_wr(&f.d, I40E_VFINT_ICR0_ENA1, 0);
+    qiavf_wr(&f.d, I40E_VFINT_DYN_CTL01, mask);
+    qiavf_wr(&f.d, I40E_VFINT_ICR0_ENA1, I40E_VFINT_ICR01_ADMINQ);
+    qiavf_wr(&f.d, I40E_VFINT_DYN_CTL01, rearm);
+    g_assert_false(qiavf_irq_seen(&f.d, 0));
+    g_assert_cmphex(qiavf_rd(&f.d, I40E_VFINT_ICR01) &
+                    I40E_VFINT_ICR01_ADMINQ, ==, I40E_VFINT_ICR01_ADMINQ);
+    fixture_stop(&f);
+}
+
+/*
+ * i40e_config_irq_link_list: for an RX_POLLING VF whose queues use vector
+ * 0, the PF sets GLINT_CTL.DIS_AUTOMASK_VF0; vector 0 keeps firing without
+ * a re-arm (DPDK's X710 path).  Without RX_POLLING it auto-masks.
+ */
+static void irq_vec0_polling(bool polling)
+{
+    struct {    /* one map, and the legacy trailing element */
+        struct virtchnl_irq_map_info im;
+        struct virtchnl_vector_map maps[2];
+    } QEMU_PACKED msg = { 0 };
+    uint8_t frame[256];
+    Fixture f;
+
+    fixture_start(&f, "");
+    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS |
+                    (polling ? VIRTCHNL_VF_OFFLOAD_RX_POLLING : 0));
+    g_assert_cmphex(f.d.caps & VIRTCHNL_VF_OFFLOAD_RX_POLLING, ==,
+                    polling ? VIRTCHNL_VF_OFFLOAD_RX_POLLING : 0);
+    qiavf_irq_init(&f.d);
+    qiavf_alloc_rings(&f.d, 1, 64, 2048);
+    msg.im.num_vectors = cpu_to_le16(1);
+    msg.im.vecmap[0].vsi_id = cpu_to_le16(f.d.vsi_id);
+    msg.im.vecmap[0].rxq_map = cpu_to_le16(1);
+    msg.im.vecmap[0].rxitr_idx = cpu_to_le16(I40E_VFINT_ITR_NONE);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_CONFIG_IRQ_MAP, &msg,
+                               sizeof(msg), NULL, NULL), ==, 0);
+    g_assert_cmpint(qiavf_config_queues(&f.d, 1518), ==, 0);
+    g_assert_cmpint(qiavf_enable_queues(&f.d, 1), ==, 0);
+    qiavf_rx_fill(&f.d, 0);
+    qiavf_drain_events(&f.d);
+
+    qiavf_wr(&f.d, I40E_VFINT_DYN_CTL01, I40E_VFINT_DYN_CTL_INTENA |
+             (I40E_VFINT_ITR_NONE << I40E_VFINT_DYN_CTL_ITR_INDX_SHIFT));
+    qiavf_irq_clear(&f.d, 0);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "poll-1"));
+    expect_rx(&f, 0, "poll-1", NULL, NULL);
+    g_assert_true(qiavf_irq_seen(&f.d, 0));
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "poll-2"));
+    expect_rx(&f, 0, "poll-2", NULL, NULL);
+    g_assert_cmpint(qiavf_irq_seen(&f.d, 0), ==, polling);
+    fixture_stop(&f);
+}
+
+static void test_irq_vec0_rx_polling(void)
+{
+    irq_vec0_polling(true);
+    irq_vec0_polling(false);
+}
+
+/*
+ * post_load raises nothing: an interrupt held back by its ITR interval on
+ * the source fires on the destination only once the VM runs.
+ */
+static void test_migrate_irq_at_resume(void)
+{
+    g_autofree char *uri = g_strdup_printf("unix:%s/i40e-vf-mig-irq-%d.sock",
+                                           g_get_tmp_dir(), getpid());
+    uint8_t frame[256];
+    QOSState *dst;
+    int dsock[2];
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    /* RX causes use ITR 0: 4 ms between interrupts of vector 1. */
+    qiavf_wr(&f.d, I40E_VFINT_ITRN1(0, 0), 2000);
+    qiavf_irq_clear(&f.d, 1);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "fires"));
+    expect_rx(&f, 0, "fires", NULL, NULL);
+    g_assert_true(qiavf_irq_seen(&f.d, 1));
+    qiavf_irq_enable(&f.d, 1);
+    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "held"));
+    expect_rx(&f, 0, "held", NULL, NULL);
+    g_assert_false(qiavf_irq_seen(&f.d, 1));
+
+    qtest_qmp_assert_success(f.qs->qts, "{ 'execute': 'stop' }");
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, dsock), ==, 0);
+    dst = qtest_pc_boot("-netdev socket,fd=%d,id=n0 "
+                        "-device i40e-vf,netdev=n0,addr=04.0,mac=" VF_MAC
+                        ",vsi-id=%d -incoming %s", dsock[1], VF_VSI, uri);
+    migrate(f.qs, dst, uri);
+    migrate_allocator(&f.qs->alloc, &dst->alloc);
+    qtest_shutdown(f.qs);
+    close(f.sock[0]);
+    close(f.sock[1]);
+    f.qs = dst;
+    f.sock[0] = dsock[0];
+    f.sock[1] = dsock[1];
+    qiavf_switch(&f.d, dst);
+
+    g_assert_false(qiavf_irq_seen(&f.d, 1));
+    qtest_qmp_assert_success(dst->qts, "{ 'execute': 'cont' }");
+    g_assert_true(qiavf_irq_seen(&f.d, 1));
+    fixture_stop(&f);
+}
+
+/*
+ * Spoof checking, on by default as in i40e (vfs[i].spoofchk = true): a
+ * frame from a MAC that is not the VF's, or tagged with a VLAN it has no
+ * filter for, is dropped by the switch and counted in tx_errors.
+ */
+static void test_tx_spoofchk(void)
+{
+    static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x01, 0x02, 0x03 };
+    const size_t tx_errors = offsetof(struct virtchnl_eth_stats, tx_errors);
+    uint8_t frame[256];
+    Fixture f;
+    size_t len;
+
+    fixture_up(&f, "", 1);
+    len = make_udp(frame, peer_mac, 1, "spoofed");
+    memcpy(frame + 6, other, 6);
+    qiavf_tx(&f.d, 0, frame, len, 0, 0, 0);
+    g_assert_cmpint(qiavf_add_vlan(&f.d, 5, false), ==, 0);
+    qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "vlan-7"),
+             I40E_TXD_CMD_IL2TAG1, 0, 7);
+    qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "vlan-5"),
+             I40E_TXD_CMD_IL2TAG1, 0, 5);
+    g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
+                             "vlan-5"));
+    g_assert_cmpuint(get_stat(&f.d, tx_errors), ==, 2);
+    fixture_stop(&f);
+
+    fixture_up(&f, ",spoofchk=off", 1);
+    len = make_udp(frame, peer_mac, 1, "spoof-allowed");
+    memcpy(frame + 6, other, 6);
+    qiavf_tx(&f.d, 0, frame, len, 0, 0, 0);
+    g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
+                             "spoof-allowed"));
+    g_assert_cmpuint(get_stat(&f.d, tx_errors), ==, 0);
+    fixture_stop(&f);
+}
+
+/* Queue a packet of @nbufs data descriptors (and a TSO context if mss). */
+static void tx_raw(Fixture *f, const uint8_t *frame, size_t len,
+                   unsigned int nbufs, uint32_t mss)
+{
+    QIavfRing *tx = &f->d.tx[0];
+    size_t chunk = DIV_ROUND_UP(len, nbufs);
+    uint64_t desc[2];
+
+    if (mss) {
+        desc[0] = 0;
+        desc[1] = cpu_to_le64(I40E_TXD_DTYPE_CONTEXT |
+                              ((uint64_t)I40E_TXD_CTX_CMD_TSO <<
+                               I40E_TXD_CTX_CMD_SHIFT) |
+                              ((uint64_t)(len - 54) << I40E_TXD_CTX_TSO_LEN_SHIFT) |
+                              ((uint64_t)mss << I40E_TXD_CTX_MSS_SHIFT));
+        qtest_memwrite(f->d.qts, tx->ring + tx->next * 16, desc, 16);
+        tx->next = (tx->next + 1) % tx->len;
+    }
+    for (size_t off = 0; off < len; off += chunk) {
+        size_t n = MIN(chunk, len - off);
+        uint64_t buf = tx->bufs + tx->next * tx->buf_size;
+        uint32_t cmd = off + n == len ? I40E_TXD_CMD_EOP | I40E_TXD_CMD_RS : 0;
+
+        g_assert_cmpuint(n, <=, tx->buf_size);
+        qtest_memwrite(f->d.qts, buf, frame + off, n);
+        desc[0] = cpu_to_le64(buf);
+        desc[1] = cpu_to_le64(I40E_TXD_DTYPE_DATA |
+                              ((uint64_t)(cmd | I40E_TXD_CMD_ICRC) <<
+                               I40E_TXD_CMD_SHIFT) |
+                              ((uint64_t)n << I40E_TXD_BUF_SZ_SHIFT));
+        qtest_memwrite(f->d.qts, tx->ring + tx->next * 16, desc, 16);
+        tx->next = (tx->next + 1) % tx->len;
+    }
+    qiavf_wr(&f->d, I40E_QTX_TAIL1(0), tx->next);
+}
+
+/*
+ * Malicious-driver detection: what i40e_chk_linearize, I40E_MIN_TSO_MSS
+ * and I40E_MIN_TX_LEN keep a driver from sending stops the queue, and
+ * i40e_handle_mdd_event disables the VF: its messages (RESET_VF too) go
+ * unanswered until an FLR (i40e_vc_process_vflr_event) re-creates it.
+ */
+static void mdd_case(unsigned int nbufs, size_t len, uint32_t mss)
+{
+    struct virtchnl_queue_select qs;
+    uint8_t frame[4096] = { 0 }, cap;
+    uint16_t rlen;
+    uint32_t op;
+    int32_t ret;
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    make_udp(frame, peer_mac, 1, "mdd");
+    tx_raw(&f, frame, len, nbufs, mss);
+    qs = (struct virtchnl_queue_select) { .vsi_id = cpu_to_le16(f.d.vsi_id) };
+    qiavf_send(&f.d, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs));
+    qtest_clock_step(f.d.qts, 100 * 1000 * 1000);
+    g_assert_false(qiavf_recv(&f.d, &op, &ret, frame, &rlen));
+
+    cap = qpci_find_capability(f.d.pdev, PCI_CAP_ID_EXP, 0);
+    qpci_config_writew(f.d.pdev, cap + PCI_EXP_DEVCTL,
+                       qpci_config_readw(f.d.pdev, cap + PCI_EXP_DEVCTL) |
+                       PCI_EXP_DEVCTL_BCR_FLR);
+    qiavf_pci_enable(&f.d);
+    check_reset_and_recover(&f);
+    fixture_stop(&f);
+}
+
+static void test_tx_mdd(void)
+{
+    mdd_case(9, 900, 0);        /* a non-TSO packet in 9 buffers */
+    mdd_case(1, 16, 0);         /* shorter than 17 bytes */
+    mdd_case(2, 1000, 32);      /* TSO with an MSS below 64 */
+}
+
+/*
+ * i40e_reset_vf sleeps 20-40 ms before writing VFACTIVE: the driver sees
+ * the reset in progress for tens of milliseconds, not at once.
+ */
+static void test_reset_timing(void)
+{
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    qiavf_send(&f.d, VIRTCHNL_OP_RESET_VF, NULL, 0);
+    qtest_clock_step(f.d.qts, 20 * 1000 * 1000);
+    g_assert_cmpuint(qiavf_rd(&f.d, I40E_VFGEN_RSTAT) &
+                     I40E_VFGEN_RSTAT_VFR_STATE_MASK, ==, I40E_VFR_INPROGRESS);
+    qtest_clock_step(f.d.qts, 25 * 1000 * 1000);
+    g_assert_cmpuint(qiavf_rd(&f.d, I40E_VFGEN_RSTAT) &
+                     I40E_VFGEN_RSTAT_VFR_STATE_MASK, ==, I40E_VFR_VFACTIVE);
+    fixture_stop(&f);
+}
+
 static void test_migrate(void)
 {
     g_autofree char *uri = g_strdup_printf("unix:%s/i40e-vf-mig-%d.sock",
@@ -1281,6 +1597,13 @@ int main(int argc, char **argv)
     qtest_add_func("/i40e-vf/link-event", test_link_event);
     qtest_add_func("/i40e-vf/reset/reset-vf", test_reset_vf);
     qtest_add_func("/i40e-vf/reset/flr", test_flr);
+    qtest_add_func("/i40e-vf/reset/timing", test_reset_timing);
+    qtest_add_func("/i40e-vf/irq/vec0-dpdk-rearm", test_irq_vec0_dpdk_rearm);
+    qtest_add_func("/i40e-vf/irq/vec0-rx-polling", test_irq_vec0_rx_polling);
+    qtest_add_func("/i40e-vf/tx/spoofchk", test_tx_spoofchk);
+    qtest_add_func("/i40e-vf/tx/mdd", test_tx_mdd);
+    qtest_add_func("/i40e-vf/migration/irq-at-resume",
+                   test_migrate_irq_at_resume);
     qtest_add_func("/i40e-vf/migration", test_migrate);
     qtest_add_func("/i40e-vf/fuzz", test_fuzz);
 

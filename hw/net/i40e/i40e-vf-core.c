@@ -9,6 +9,7 @@
 #include "qemu/error-report.h"
 #include "qemu/timer.h"
 #include "hw/pci/msix.h"
+#include "system/runstate.h"
 #include "net/net.h"
 #include "i40e-vf-core.h"
 #include "hw/net/net_tx_pkt.h"
@@ -18,7 +19,9 @@
 /*
  * Interrupts.  A vector fires when a cause is pending, the driver armed it
  * (INTENA) and the ITR interval of the cause's ITR index has passed since
- * it last fired; firing disarms it.  Causes pile up meanwhile.
+ * it last fired; firing disarms it (auto-mask), except vector 0 once the
+ * PF turned auto-masking off for an RX_POLLING VF.  Causes pile up
+ * meanwhile: the pending state is the vector's, not the MSI-X PBA's.
  */
 
 static void i40e_vf_vector_update(I40EVFCore *core, unsigned int v)
@@ -34,7 +37,7 @@ static void i40e_vf_vector_update(I40EVFCore *core, unsigned int v)
         timer_mod_anticipate(core->itr_timer, vec->due);
         return;
     }
-    vec->intena = false;
+    vec->intena = v == 0 && core->automask_vf0_off;
     vec->pending = false;
     vec->last_fire = now;
     if (v == 0) {
@@ -74,17 +77,33 @@ static void i40e_vf_itr_expired(void *opaque)
     }
 }
 
+/*
+ * Vector 0's causes latch in ICR01 until it is read; each raises the
+ * vector once, when it is latched or, if ICR0_ENA masked it then, when
+ * ICR0_ENA lets it through.  A cause that already raised the vector does
+ * not raise it again from ICR0_ENA: DPDK re-arms without reading ICR01.
+ */
 static void i40e_vf_update_vec0(I40EVFCore *core)
 {
-    if (core->icr01 & (core->icr0_ena | I40E_VFINT_ICR01_SWINT)) {
+    uint32_t fire = core->icr01_unsignalled &
+                    (core->icr0_ena | I40E_VFINT_ICR01_SWINT);
+
+    if (fire) {
+        core->icr01_unsignalled &= ~fire;
         i40e_vf_vector_cause(core, 0, I40E_VFINT_ITR_NONE);
     }
 }
 
+static void i40e_vf_latch_vec0(I40EVFCore *core, uint32_t cause)
+{
+    core->icr01 |= cause;
+    core->icr01_unsignalled |= cause;
+    i40e_vf_update_vec0(core);
+}
+
 void i40e_vf_raise_adminq_irq(I40EVFCore *core)
 {
-    core->icr01 |= I40E_VFINT_ICR01_ADMINQ;
-    i40e_vf_update_vec0(core);
+    i40e_vf_latch_vec0(core, I40E_VFINT_ICR01_ADMINQ);
 }
 
 void i40e_vf_raise_queue_irq(I40EVFCore *core, const I40EVFRing *ring)
@@ -105,17 +124,17 @@ static void i40e_vf_write_dyn_ctl(I40EVFCore *core, unsigned int v,
     if (!(val & I40E_VFINT_DYN_CTL_INTENA_MSK)) {
         vec->intena = val & I40E_VFINT_DYN_CTL_INTENA;
     }
-    if (val & I40E_VFINT_DYN_CTL_CLEARPBA) {
-        vec->pending = false;
+    /* The MSI-X pending bit, not a cause: those stay until they fire. */
+    if ((val & I40E_VFINT_DYN_CTL_CLEARPBA) && v < core->num_vectors) {
+        msix_clr_pending(core->owner, v);
     }
     if (itr < I40E_VF_ITR_INDICES) {
         vec->itr[itr] = (val & I40E_VFINT_DYN_CTL_INTERVAL_MASK) >>
                         I40E_VFINT_DYN_CTL_INTERVAL_SHIFT;
     }
-    if (val & I40E_VFINT_DYN_CTL_SWINT_TRIG) {
-        if (v == 0) {
-            core->icr01 |= I40E_VFINT_ICR01_SWINT;
-        }
+    if ((val & I40E_VFINT_DYN_CTL_SWINT_TRIG) && v == 0) {
+        i40e_vf_latch_vec0(core, I40E_VFINT_ICR01_SWINT);
+    } else if (val & I40E_VFINT_DYN_CTL_SWINT_TRIG) {
         i40e_vf_vector_cause(core, v, I40E_VFINT_ITR_NONE);
     } else {
         i40e_vf_vector_update(core, v);
@@ -147,10 +166,16 @@ static uint32_t rd_tx_tail(I40EVFCore *core, unsigned int i)
     return core->tx[i].tail;
 }
 
+/*
+ * Like the silicon, transmit after the doorbell write has returned: the
+ * guest goes on queueing (and its TCP stack coalescing) while the packets
+ * leave, and the work runs beside the vCPU.
+ */
 static void wr_tx_tail(I40EVFCore *core, unsigned int i, uint32_t val)
 {
     core->tx[i].tail = val & I40E_QTAIL_MASK;
-    i40e_vf_tx_kick(core, i);
+    core->tx_pending |= BIT(i);
+    qemu_bh_schedule(core->tx_bh);
 }
 
 static uint32_t rd_rx_tail(I40EVFCore *core, unsigned int i)
@@ -205,12 +230,29 @@ static void wr_dyn_ctl0(I40EVFCore *core, unsigned int i, uint32_t val)
     i40e_vf_write_dyn_ctl(core, 0, val);
 }
 
-/* The vector-0 handler reads ICR01 to acknowledge its causes. */
+static bool vec0_has_queues(I40EVFCore *core)
+{
+    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        if (core->rx[q].vector == 0 || core->tx[q].vector == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The vector-0 handler reads ICR01 to acknowledge its causes: what it read
+ * no longer waits to raise the vector (a queue cause on vector 0 does).
+ */
 static uint32_t rd_icr01(I40EVFCore *core, unsigned int i)
 {
     uint32_t val = core->icr01;
 
     core->icr01 = 0;
+    core->icr01_unsignalled = 0;
+    if (!vec0_has_queues(core)) {
+        core->vec[0].pending = false;
+    }
     return val;
 }
 
@@ -425,8 +467,8 @@ static void i40e_vf_reset_done(void *opaque)
  * A VF reset (RESET_VF, FLR, REQUEST_QUEUES, or a reset of the machine):
  * the hardware clears the admin queue and the interrupt state at once, so
  * the driver sees ARQLEN.ENABLE drop; the PF then rebuilds the VF and
- * reports VFACTIVE a little later.  The negotiated version and a granted
- * queue count survive, as they do in the i40e PF.
+ * reports VFACTIVE tens of milliseconds later.  The negotiated version and
+ * a granted queue count survive, as they do in the i40e PF.
  */
 void i40e_vf_core_reset(I40EVFCore *core)
 {
@@ -436,15 +478,52 @@ void i40e_vf_core_reset(I40EVFCore *core)
     memset(&core->atq, 0, sizeof(core->atq));
     memset(&core->arq, 0, sizeof(core->arq));
     core->icr01 = 0;
+    core->icr01_unsignalled = 0;
     core->icr0_ena = 0;
     memset(core->vec, 0, sizeof(core->vec));
     timer_del(core->itr_timer);
-    memset(core->rss_hena_reg, 0, sizeof(core->rss_hena_reg));
+    /* The PF writes the default hash set at every VSI creation. */
+    core->rss_hena_reg[0] = (uint32_t)I40E_DEFAULT_RSS_HENA;
+    core->rss_hena_reg[1] = I40E_DEFAULT_RSS_HENA >> 32;
     memset(core->rss_hkey_reg, 0, sizeof(core->rss_hkey_reg));
     memset(core->rss_hlut_reg, 0, sizeof(core->rss_hlut_reg));
     i40e_vf_pf_reset(core);
-    timer_mod(core->reset_timer,
-              qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + I40E_VF_RESET_NS);
+    timer_mod(core->reset_timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+                                 core->reset_ms * SCALE_MS);
+}
+
+/*
+ * A function-level reset, or the machine's: also what re-enables a VF that
+ * a malicious-driver event disabled (its RESET_VF goes unanswered).
+ */
+void i40e_vf_core_flr(I40EVFCore *core)
+{
+    core->mdd_disabled = false;
+    i40e_vf_core_reset(core);
+}
+
+/*
+ * Interrupts and transmit wait for the VM to run: after an incoming
+ * migration nothing is raised from post_load, and no packet leaves while
+ * the VM is stopped and its memory may already have been sent.
+ */
+static void i40e_vf_vm_state_change(void *opaque, bool running,
+                                    RunState state)
+{
+    I40EVFCore *core = opaque;
+
+    if (!running) {
+        return;
+    }
+    for (unsigned int v = 0; v < I40E_VF_MAX_VECTORS; v++) {
+        i40e_vf_vector_update(core, v);
+    }
+    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        if (core->tx[q].enabled && core->tx[q].head != core->tx[q].tail) {
+            core->tx_pending |= BIT(q);
+        }
+    }
+    qemu_bh_schedule(core->tx_bh);
 }
 
 bool i40e_vf_link_up(I40EVFCore *core)
@@ -460,6 +539,10 @@ void i40e_vf_core_realize(I40EVFCore *core, PCIDevice *owner, NICState *nic)
                                      i40e_vf_reset_done, core);
     core->itr_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
                                    i40e_vf_itr_expired, core);
+    core->tx_bh = qemu_bh_new_guarded(i40e_vf_tx_bh, core,
+                                      &DEVICE(owner)->mem_reentrancy_guard);
+    core->vmstate = qemu_add_vm_change_state_handler(i40e_vf_vm_state_change,
+                                                     core);
     core->num_queue_pairs = core->default_queues;
     net_tx_pkt_init(&core->tx_pkt, I40E_VF_MAX_TX_FRAGS);
     net_rx_pkt_init(&core->rx_pkt);
@@ -469,6 +552,8 @@ void i40e_vf_core_unrealize(I40EVFCore *core)
 {
     timer_free(core->reset_timer);
     timer_free(core->itr_timer);
+    qemu_bh_delete(core->tx_bh);
+    qemu_del_vm_change_state_handler(core->vmstate);
     net_tx_pkt_uninit(core->tx_pkt);
     net_rx_pkt_uninit(core->rx_pkt);
 }
@@ -508,12 +593,11 @@ int i40e_vf_core_post_load(I40EVFCore *core)
         return -EINVAL;
     }
     core->icr0_ena &= I40E_VFINT_ICR0_ENA1_WRITABLE;
-    /* ITR pacing restarts here; what was pending may fire at once. */
+    core->icr01_unsignalled &= core->icr01;
+    /* ITR pacing restarts; what is pending fires when the VM runs. */
     for (unsigned int v = 0; v < I40E_VF_MAX_VECTORS; v++) {
         core->vec[v].last_fire = 0;
         core->vec[v].due = 0;
-        i40e_vf_vector_update(core, v);
     }
-    qemu_flush_queued_packets(qemu_get_queue(core->nic));
     return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
+#include "qemu/cutils.h"
 #include "net/eth.h"
 #include "i40e-vf-core.h"
 #include "trace.h"
@@ -36,90 +37,124 @@ bool i40e_vf_filter_has_mac(I40EVFCore *core, const uint8_t *addr)
     return find_mac(core, addr);
 }
 
-/* How many more addresses this VF may add. */
-unsigned int i40e_vf_filter_mac_room(I40EVFCore *core)
-{
-    unsigned int limit = core->trusted ? I40E_VF_MAX_MACS
-                                       : I40E_VF_MAX_MACS_UNTRUSTED;
-
-    return limit - MIN(mac_count(core), limit);
-}
-
-int i40e_vf_filter_add_mac(I40EVFCore *core, const uint8_t *addr,
-                           uint8_t type)
-{
-    I40EVFMacFilter *f = find_mac(core, addr);
-
-    if (!f) {
-        if (!i40e_vf_filter_mac_room(core)) {
-            qemu_log_mask(LOG_GUEST_ERROR, "i40e-vf: MAC filter table full\n");
-            return VIRTCHNL_STATUS_ERR_NO_MEMORY;
-        }
-        for (int i = 0; !f; i++) {
-            if (!core->macs[i].in_use) {
-                f = &core->macs[i];
-            }
-        }
-        memcpy(f->addr, addr, ETH_ALEN);
-        f->in_use = true;
-    }
-    f->type = type & VIRTCHNL_ETHER_ADDR_TYPE_MASK;
-    trace_i40e_vf_filter_mac(true, addr[0], addr[1], addr[2], addr[3],
-                             addr[4], addr[5]);
-    return VIRTCHNL_STATUS_SUCCESS;
-}
-
-void i40e_vf_filter_del_mac(I40EVFCore *core, const uint8_t *addr)
-{
-    I40EVFMacFilter *f = find_mac(core, addr);
-
-    if (f) {
-        f->in_use = false;
-        trace_i40e_vf_filter_mac(false, addr[0], addr[1], addr[2], addr[3],
-                                 addr[4], addr[5]);
-    }
-}
-
 static bool vlan_set(I40EVFCore *core, uint16_t vid)
 {
     return core->vlans[vid / 32] & BIT(vid % 32);
 }
 
-int i40e_vf_filter_add_vlan(I40EVFCore *core, uint16_t vid)
+static unsigned int vlan_count(I40EVFCore *core)
 {
     unsigned int n = 0;
 
-    /* VLAN 0 (untagged and priority-tagged) is always accepted. */
-    if (!vid || vlan_set(core, vid)) {
-        return VIRTCHNL_STATUS_SUCCESS;
-    }
     for (int i = 0; i < I40E_VF_VLAN_WORDS; i++) {
         n += ctpop32(core->vlans[i]);
     }
-    if (!core->trusted && n >= I40E_VF_MAX_VLANS_UNTRUSTED) {
-        qemu_log_mask(LOG_GUEST_ERROR,
-                      "i40e-vf: untrusted VF limited to %d VLAN filters\n",
-                      I40E_VF_MAX_VLANS_UNTRUSTED);
-        return VIRTCHNL_STATUS_ERR_PARAM;
-    }
-    core->vlans[vid / 32] |= BIT(vid % 32);
-    trace_i40e_vf_filter_vlan(true, vid);
-    return VIRTCHNL_STATUS_SUCCESS;
+    return n;
 }
 
+/*
+ * How many more addresses this VF may add.  Like i40e_check_vf_permission
+ * an untrusted VF's limit counts filter entries: every address, the
+ * broadcast one included, once without VLAN filters, else once per VLAN
+ * and once for VLAN 0.  A trusted VF is bounded by the table.
+ */
+unsigned int i40e_vf_filter_mac_room(I40EVFCore *core)
+{
+    unsigned int vlans = vlan_count(core);
+    unsigned int entries = (mac_count(core) + 1) * (vlans ? vlans + 1 : 1);
+
+    if (core->trusted) {
+        return I40E_VF_MAX_MACS - mac_count(core);
+    }
+    return I40E_VF_MAX_MACS_UNTRUSTED - MIN(entries,
+                                            I40E_VF_MAX_MACS_UNTRUSTED);
+}
+
+/* The caller has checked i40e_vf_filter_mac_room(). */
+void i40e_vf_filter_add_mac(I40EVFCore *core, const uint8_t *addr,
+                            uint8_t type)
+{
+    I40EVFMacFilter *f = find_mac(core, addr);
+
+    for (int i = 0; !f; i++) {
+        assert(i < I40E_VF_MAX_MACS);
+        if (!core->macs[i].in_use) {
+            f = &core->macs[i];
+            memcpy(f->addr, addr, ETH_ALEN);
+            f->in_use = true;
+        }
+    }
+    f->type = type & VIRTCHNL_ETHER_ADDR_TYPE_MASK;
+    trace_i40e_vf_filter_mac(true, addr[0], addr[1], addr[2], addr[3],
+                             addr[4], addr[5]);
+}
+
+bool i40e_vf_filter_del_mac(I40EVFCore *core, const uint8_t *addr)
+{
+    I40EVFMacFilter *f = find_mac(core, addr);
+
+    if (!f) {
+        return false;
+    }
+    f->in_use = false;
+    trace_i40e_vf_filter_mac(false, addr[0], addr[1], addr[2], addr[3],
+                             addr[4], addr[5]);
+    return true;
+}
+
+/* A unicast address still in the table, or NULL. */
+const uint8_t *i40e_vf_filter_any_unicast(I40EVFCore *core)
+{
+    for (int i = 0; i < I40E_VF_MAX_MACS; i++) {
+        if (core->macs[i].in_use &&
+            !is_multicast_ether_addr(core->macs[i].addr)) {
+            return core->macs[i].addr;
+        }
+    }
+    return NULL;
+}
+
+/* Like i40e_vsi_add_vlan: VLAN 0 adds no filter but still counts. */
+void i40e_vf_filter_add_vlan(I40EVFCore *core, uint16_t vid)
+{
+    core->num_vlan++;
+    if (vid) {
+        core->vlans[vid / 32] |= BIT(vid % 32);
+    }
+    trace_i40e_vf_filter_vlan(true, vid);
+}
+
+/* Like i40e_vc_remove_vlan_msg, the count drops even for absent VLANs. */
 void i40e_vf_filter_del_vlan(I40EVFCore *core, uint16_t vid)
 {
+    core->num_vlan--;
     core->vlans[vid / 32] &= ~BIT(vid % 32);
     trace_i40e_vf_filter_vlan(false, vid);
 }
 
-/* After a VF reset only the address the PF assigned is left. */
+bool i40e_vf_filter_has_vlan(I40EVFCore *core, uint16_t vid)
+{
+    return vlan_set(core, vid);
+}
+
+bool i40e_vf_filter_any_vlan(I40EVFCore *core)
+{
+    return vlan_count(core);
+}
+
+/*
+ * After a VF reset the VSI is new: its filters are the broadcast address
+ * (implicit here) and the VF's default address, if it has one.
+ */
 void i40e_vf_filter_reset(I40EVFCore *core)
 {
     memset(core->macs, 0, sizeof(core->macs));
     memset(core->vlans, 0, sizeof(core->vlans));
-    i40e_vf_filter_add_mac(core, core->default_mac.a,
-                           VIRTCHNL_ETHER_ADDR_PRIMARY);
+    core->num_vlan = 0;
+    if (!buffer_is_zero(core->default_mac.a, ETH_ALEN)) {
+        i40e_vf_filter_add_mac(core, core->default_mac.a,
+                               VIRTCHNL_ETHER_ADDR_PRIMARY);
+    }
 }
 
 /* Would the VSI take this frame?  VLAN filters apply in every mode. */

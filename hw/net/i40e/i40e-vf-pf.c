@@ -10,68 +10,87 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
+#include "qemu/cutils.h"
 #include "net/net.h"
 #include "i40e-vf-core.h"
 #include "trace.h"
 
-/* What this model can grant; anything else a VF asks for is refused. */
-#define I40E_VF_SUPPORTED_CAPS \
-    (VIRTCHNL_VF_OFFLOAD_L2 | VIRTCHNL_VF_OFFLOAD_VLAN | \
-     VIRTCHNL_VF_OFFLOAD_RSS_PF | VIRTCHNL_VF_OFFLOAD_WB_ON_ITR | \
-     VIRTCHNL_VF_OFFLOAD_REQ_QUEUES | VIRTCHNL_VF_OFFLOAD_RSS_PCTYPE_V2 | \
-     VIRTCHNL_VF_CAP_ADV_LINK_SPEED)
+/*
+ * The Linux 6.12 i40e PF puts negative errnos on the wire, never the
+ * VIRTCHNL_STATUS_* values (i40e_vc_send_msg_to_vf).
+ */
+#define I40E_VC_EPERM               (-1)
+#define I40E_VC_EINVAL              (-22)
+#define I40E_VC_EOPNOTSUPP          (-95)
 
-/* Largest MTU the PF allows: 9728-byte frames less the header pad. */
-#define I40E_VF_MAX_MTU             (9728 - 26)
+/*
+ * Capabilities an X710 PF grants (i40e_vc_get_vf_resources_msg): some
+ * always, some when asked.  ENCAP and ADQ, which i40e grants when asked,
+ * are withheld: this model implements neither.
+ */
+#define I40E_VF_FIXED_CAPS \
+    (VIRTCHNL_VF_OFFLOAD_L2 | VIRTCHNL_VF_CAP_ADV_LINK_SPEED | \
+     VIRTCHNL_VF_OFFLOAD_VLAN)
+#define I40E_VF_ASKED_CAPS \
+    (VIRTCHNL_VF_OFFLOAD_RSS_PF | VIRTCHNL_VF_OFFLOAD_RX_POLLING | \
+     VIRTCHNL_VF_OFFLOAD_REQ_QUEUES)
+
+/* The port's largest frame, which i40e reports as max_mtu. */
+#define I40E_VF_MAX_FRAME           9728
+
+/* GET_VF_RESOURCES carries the legacy trailing VSI: 36 + 16 bytes. */
+#define I40E_VF_RESOURCES_LEN       52
+
+/* i40e_eth_stats: the virtchnl counters and rx_discards_other (0). */
+#define I40E_VF_STATS_LEN           (sizeof(struct virtchnl_eth_stats) + 8)
+
+#define I40E_VF_MAX_HDR_SPLIT       (2 * 1024 - 64)
 
 typedef struct I40EVFReply {
     uint8_t buf[128] QEMU_ALIGNED(8);   /* holds virtchnl structures */
     uint16_t len;
-    bool none;          /* RESET_VF and a granted REQUEST_QUEUES: no reply */
-    bool link_event;    /* follow the reply with the link state */
+    bool none;          /* the VF is being reset: no reply */
 } I40EVFReply;
 
 typedef struct I40EVFMsgHandler {
     int (*handle)(I40EVFCore *core, const uint8_t *msg, uint16_t len,
                   I40EVFReply *reply);
-    bool needs_active;  /* only after GET_VF_RESOURCES */
-    uint32_t needs_cap; /* only if this capability was granted */
+    bool link_event;    /* the reply, whatever its status, is followed by
+                         * the link state */
 } I40EVFMsgHandler;
 
 static int bad_param(const char *what, unsigned int val)
 {
     qemu_log_mask(LOG_GUEST_ERROR, "i40e-vf: virtchnl: bad %s %u\n",
                   what, val);
-    return VIRTCHNL_STATUS_ERR_PARAM;
+    return I40E_VC_EINVAL;
 }
 
 static int check_vsi(I40EVFCore *core, uint16_t vsi_id)
 {
-    return vsi_id == core->vsi_id ? VIRTCHNL_STATUS_SUCCESS
-                                  : bad_param("vsi_id", vsi_id);
+    return vsi_id == core->vsi_id ? 0 : bad_param("vsi_id", vsi_id);
 }
 
-static int check_queue_bitmap(I40EVFCore *core, uint32_t map)
+/* i40e_validate_queue_map: every set bit names one of the VF's queues. */
+static int check_queue_map(I40EVFCore *core, uint16_t map)
 {
-    return map >> core->num_queue_pairs ? bad_param("queue bitmap", map)
-                                        : VIRTCHNL_STATUS_SUCCESS;
+    return map >> core->num_queue_pairs ? bad_param("queue map", map) : 0;
 }
 
+/* i40e_set_vf_link_state: the format the VF asked for; 0 when down. */
 void i40e_vf_pf_link_change(I40EVFCore *core)
 {
+    bool up = i40e_vf_link_up(core);
+    uint32_t speed = core->driver_caps & VIRTCHNL_VF_CAP_ADV_LINK_SPEED
+                     ? I40E_VF_LINK_SPEED_MBPS : VIRTCHNL_LINK_SPEED_10GB;
     struct virtchnl_pf_event ev = {
         .event = cpu_to_le32(VIRTCHNL_EVENT_LINK_CHANGE),
-        .link_status = i40e_vf_link_up(core),
+        .link_speed = cpu_to_le32(up ? speed : 0),
+        .link_status = up,
         .severity = cpu_to_le32(VIRTCHNL_PF_EVENT_SEVERITY_INFO),
     };
-    uint32_t speed = core->caps & VIRTCHNL_VF_CAP_ADV_LINK_SPEED
-                     ? I40E_VF_LINK_SPEED_MBPS : VIRTCHNL_LINK_SPEED_10GB;
 
-    if (!core->resources_sent) {
-        return;
-    }
-    ev.link_speed = cpu_to_le32(speed);
-    trace_i40e_vf_pf_link_event(ev.link_status, speed);
+    trace_i40e_vf_pf_link_event(up, up ? speed : 0);
     i40e_vf_aq_send(core, VIRTCHNL_OP_EVENT, 0, &ev, sizeof(ev));
 }
 
@@ -93,23 +112,58 @@ static int vc_version(I40EVFCore *core, const uint8_t *msg, uint16_t len,
     return VIRTCHNL_STATUS_SUCCESS;
 }
 
+/* The reset the PF announces first (i40e_vc_reset_vf(vf, true)). */
+static void reset_announced(I40EVFCore *core, I40EVFReply *reply)
+{
+    struct virtchnl_pf_event ev = {
+        .event = cpu_to_le32(VIRTCHNL_EVENT_RESET_IMPENDING),
+        .severity = cpu_to_le32(VIRTCHNL_PF_EVENT_SEVERITY_CERTAIN_DOOM),
+    };
+
+    i40e_vf_aq_send(core, VIRTCHNL_OP_EVENT, 0, &ev, sizeof(ev));
+    reply->none = true;
+    i40e_vf_core_reset(core);
+}
+
+/*
+ * 6.12's validator gives RESET_VF a length of 0; the shared one accepts
+ * any length, so the check is here.
+ */
 static int vc_reset_vf(I40EVFCore *core, const uint8_t *msg, uint16_t len,
                        I40EVFReply *reply)
 {
+    if (len) {
+        return bad_param("RESET_VF length", len);
+    }
     reply->none = true;
     i40e_vf_core_reset(core);
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
 static uint32_t grant_caps(uint32_t req)
 {
-    uint32_t caps = VIRTCHNL_VF_OFFLOAD_L2 | (req & I40E_VF_SUPPORTED_CAPS);
+    uint32_t caps = I40E_VF_FIXED_CAPS | (req & I40E_VF_ASKED_CAPS);
 
-    /* RSS is programmed through messages if possible, else registers. */
+    /* RSS through messages if asked, else through registers. */
     if (!(caps & VIRTCHNL_VF_OFFLOAD_RSS_PF)) {
         caps |= VIRTCHNL_VF_OFFLOAD_RSS_REG;
     }
     return caps;
+}
+
+/*
+ * Without an administratively set address the PF keeps the VF's own
+ * primary address only for a VF that asks for USO (which 6.12 uses as
+ * the marker of a driver that wants it back); others get zero.
+ */
+static void forget_vf_mac(I40EVFCore *core)
+{
+    if (core->admin_mac ||
+        (core->driver_caps & VIRTCHNL_VF_OFFLOAD_USO)) {
+        return;
+    }
+    i40e_vf_filter_del_mac(core, core->default_mac.a);
+    memset(core->default_mac.a, 0, ETH_ALEN);
 }
 
 static int vc_get_vf_resources(I40EVFCore *core, const uint8_t *msg,
@@ -118,13 +172,19 @@ static int vc_get_vf_resources(I40EVFCore *core, const uint8_t *msg,
     struct virtchnl_vf_resource *res = (void *)reply->buf;
     struct virtchnl_vsi_resource *vsi = res->vsi_res;
 
-    core->caps = grant_caps(len ? ldl_le_p(msg) : VIRTCHNL_VF_BASE_CAPS_1_0);
+    if (core->resources_sent) {
+        return bad_param("GET_VF_RESOURCES without a reset since the last,"
+                         " length", len);
+    }
+    core->driver_caps = len ? ldl_le_p(msg) : VIRTCHNL_VF_BASE_CAPS_1_0;
+    core->caps = grant_caps(core->driver_caps);
     core->resources_sent = true;
+    forget_vf_mac(core);
 
     res->num_vsis = cpu_to_le16(1);
     res->num_queue_pairs = cpu_to_le16(core->num_queue_pairs);
     res->max_vectors = cpu_to_le16(core->num_vectors);
-    res->max_mtu = cpu_to_le16(I40E_VF_MAX_MTU);
+    res->max_mtu = cpu_to_le16(I40E_VF_MAX_FRAME);
     res->vf_cap_flags = cpu_to_le32(core->caps);
     res->rss_key_size = cpu_to_le32(VIRTCHNL_RSS_KEY_SIZE);
     res->rss_lut_size = cpu_to_le32(VIRTCHNL_RSS_LUT_SIZE);
@@ -133,187 +193,198 @@ static int vc_get_vf_resources(I40EVFCore *core, const uint8_t *msg,
     vsi->vsi_type = cpu_to_le32(VIRTCHNL_VSI_SRIOV);
     vsi->qset_handle = cpu_to_le16(core->vsi_id);
     memcpy(vsi->default_mac_addr, core->default_mac.a, ETH_ALEN);
-    reply->len = sizeof(*res) + sizeof(*vsi);
-    reply->link_event = true;
+    reply->len = I40E_VF_RESOURCES_LEN;
     trace_i40e_vf_pf_resources(core->caps, core->num_queue_pairs);
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
-static int check_txq(I40EVFCore *core, const struct virtchnl_txq_info *t,
-                     uint16_t qid)
+/* i40e_config_vsi_tx_queue: ring length 0 and any base are accepted. */
+static int config_txq(I40EVFCore *core, uint16_t q,
+                      const struct virtchnl_txq_info *t)
 {
+    I40EVFRing *tx = &core->tx[q];
     uint16_t len = le16_to_cpu(t->ring_len);
-    uint64_t base = le64_to_cpu(t->dma_ring_addr);
 
-    if (le16_to_cpu(t->vsi_id) != core->vsi_id ||
-        le16_to_cpu(t->queue_id) != qid) {
-        return bad_param("TX queue id", le16_to_cpu(t->queue_id));
-    }
-    if (!len || len % 8 || len > I40E_VF_MAX_RING_LEN) {
+    if (len % 8 || len > I40E_VF_MAX_RING_LEN) {
         return bad_param("TX ring length", len);
     }
-    if (!base || base % I40E_VF_RING_ALIGN) {
-        return bad_param("TX ring address (low bits)", (uint32_t)base);
-    }
-    return VIRTCHNL_STATUS_SUCCESS;
+    tx->base = le64_to_cpu(t->dma_ring_addr) & ~(uint64_t)
+               (I40E_VF_RING_ALIGN - 1);
+    tx->len = len;
+    tx->head = 0;
+    tx->headwb = le16_to_cpu(t->headwb_enabled) & 1;
+    tx->headwb_addr = le64_to_cpu(t->dma_headwb_addr);
+    return 0;
 }
 
-static int check_rxq(I40EVFCore *core, const struct virtchnl_rxq_info *r,
-                     uint16_t qid)
+/*
+ * i40e_config_vsi_rx_queue: ring length and buffer size 0 are accepted;
+ * header split is accepted and not done (frames go whole into the data
+ * buffers, as if the VF had not asked for it).
+ */
+static int config_rxq(I40EVFCore *core, uint16_t q,
+                      const struct virtchnl_rxq_info *r)
 {
+    I40EVFRing *rx = &core->rx[q];
     uint32_t len = le32_to_cpu(r->ring_len);
-    uint64_t base = le64_to_cpu(r->dma_ring_addr);
     uint32_t dbuf = le32_to_cpu(r->databuffer_size);
     uint32_t max_pkt = le32_to_cpu(r->max_pkt_size);
 
-    if (le16_to_cpu(r->vsi_id) != core->vsi_id ||
-        le16_to_cpu(r->queue_id) != qid) {
-        return bad_param("RX queue id", le16_to_cpu(r->queue_id));
-    }
-    if (!len || len % 32 || len > I40E_VF_MAX_RING_LEN) {
+    if (len % 32 || len > I40E_VF_MAX_RING_LEN) {
         return bad_param("RX ring length", len);
     }
-    if (!base || base % I40E_VF_RING_ALIGN) {
-        return bad_param("RX ring address (low bits)", (uint32_t)base);
+    if (le16_to_cpu(r->splithdr_enabled) &&
+        le16_to_cpu(r->hdr_size) > I40E_VF_MAX_HDR_SPLIT) {
+        return bad_param("RX header buffer size", le16_to_cpu(r->hdr_size));
     }
-    if (dbuf < I40E_VF_RXBUF_UNIT || dbuf > I40E_VF_MAX_RXBUF) {
+    if (dbuf > I40E_VF_MAX_RXBUF) {
         return bad_param("RX buffer size", dbuf);
     }
     if (max_pkt < I40E_VF_MIN_PKT || max_pkt > I40E_VF_MAX_PKT) {
         return bad_param("RX max packet size", max_pkt);
     }
-    if (le16_to_cpu(r->splithdr_enabled)) {
-        return bad_param("RX header split", le16_to_cpu(r->splithdr_enabled));
-    }
-    return VIRTCHNL_STATUS_SUCCESS;
-}
-
-/* Program a queue pair; like a fresh hardware context, it starts at 0. */
-static void config_qpair(I40EVFCore *core, const struct virtchnl_queue_pair_info *qp)
-{
-    uint16_t q = le16_to_cpu(qp->txq.queue_id);
-    I40EVFRing *tx = &core->tx[q], *rx = &core->rx[q];
-
-    tx->base = le64_to_cpu(qp->txq.dma_ring_addr);
-    tx->len = le16_to_cpu(qp->txq.ring_len);
-    tx->head = 0;
-    tx->headwb = le16_to_cpu(qp->txq.headwb_enabled);
-    tx->headwb_addr = le64_to_cpu(qp->txq.dma_headwb_addr);
-
-    rx->base = le64_to_cpu(qp->rxq.dma_ring_addr);
-    rx->len = le32_to_cpu(qp->rxq.ring_len);
+    rx->base = le64_to_cpu(r->dma_ring_addr) & ~(uint64_t)
+               (I40E_VF_RING_ALIGN - 1);
+    rx->len = len;
     rx->head = 0;
     /* The hardware takes the buffer size in 128-byte units. */
-    rx->buf_size = QEMU_ALIGN_DOWN(le32_to_cpu(qp->rxq.databuffer_size),
-                                   I40E_VF_RXBUF_UNIT);
-    rx->max_pkt = le32_to_cpu(qp->rxq.max_pkt_size);
-    trace_i40e_vf_pf_config_queue(q, tx->base, tx->len, rx->base, rx->len,
-                                  rx->buf_size, rx->max_pkt);
+    rx->buf_size = QEMU_ALIGN_DOWN(dbuf, I40E_VF_RXBUF_UNIT);
+    rx->max_pkt = max_pkt;
+    return 0;
 }
 
+/* i40e_vc_config_queues_msg: the ids of one pair. */
+static int check_qpair(I40EVFCore *core, uint16_t vsi_id,
+                       const struct virtchnl_queue_pair_info *qp)
+{
+    uint16_t q = le16_to_cpu(qp->txq.queue_id);
+
+    if (q >= core->num_queue_pairs) {
+        return bad_param("queue id", q);
+    }
+    if (le16_to_cpu(qp->txq.vsi_id) != vsi_id ||
+        le16_to_cpu(qp->rxq.vsi_id) != vsi_id ||
+        le16_to_cpu(qp->rxq.queue_id) != q) {
+        return bad_param("queue pair ids of queue", q);
+    }
+    return 0;
+}
+
+/* Pair by pair, RX then TX: a bad pair leaves the ones before it set. */
 static int vc_config_vsi_queues(I40EVFCore *core, const uint8_t *msg,
                                 uint16_t len, I40EVFReply *reply)
 {
     const struct virtchnl_vsi_queue_config_info *qci = (const void *)msg;
+    uint16_t vsi_id = le16_to_cpu(qci->vsi_id);
     uint16_t n = le16_to_cpu(qci->num_queue_pairs);
-    int ret = check_vsi(core, le16_to_cpu(qci->vsi_id));
+    int ret = check_vsi(core, vsi_id);
 
-    if (ret) {
-        return ret;
+    if (!ret && n > I40E_VF_MAX_QUEUES) {
+        ret = bad_param("number of queue pairs", n);
     }
-    if (n > core->num_queue_pairs) {
-        return bad_param("number of queue pairs", n);
-    }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; !ret && i < n; i++) {
         const struct virtchnl_queue_pair_info *qp = &qci->qpair[i];
         uint16_t q = le16_to_cpu(qp->txq.queue_id);
 
-        if (q >= core->num_queue_pairs) {
-            return bad_param("queue id", q);
-        }
-        ret = check_txq(core, &qp->txq, q) ?: check_rxq(core, &qp->rxq, q);
-        if (ret) {
-            return ret;
+        ret = check_qpair(core, vsi_id, qp) ?:
+              config_rxq(core, q, &qp->rxq) ?:
+              config_txq(core, q, &qp->txq);
+        if (!ret) {
+            trace_i40e_vf_pf_config_queue(q, core->tx[q].base,
+                                          core->tx[q].len, core->rx[q].base,
+                                          core->rx[q].len,
+                                          core->rx[q].buf_size,
+                                          core->rx[q].max_pkt);
         }
     }
-    for (int i = 0; i < n; i++) {
-        config_qpair(core, &qci->qpair[i]);
-    }
-    return VIRTCHNL_STATUS_SUCCESS;
+    return ret;
 }
 
+/* i40e_config_irq_link_list: the vector's cause list is rebuilt. */
+static void map_vector(I40EVFCore *core, const struct virtchnl_vector_map *m)
+{
+    uint16_t v = le16_to_cpu(m->vector_id);
+    uint16_t rxq = le16_to_cpu(m->rxq_map), txq = le16_to_cpu(m->txq_map);
+
+    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        if (core->rx[q].vector == v) {
+            core->rx[q].vector = I40E_VF_NO_VECTOR;
+        }
+        if (core->tx[q].vector == v) {
+            core->tx[q].vector = I40E_VF_NO_VECTOR;
+        }
+        if (rxq & BIT(q)) {
+            core->rx[q].vector = v;
+            core->rx[q].itr_idx = le16_to_cpu(m->rxitr_idx) & 3;
+        }
+        if (txq & BIT(q)) {
+            core->tx[q].vector = v;
+            core->tx[q].itr_idx = le16_to_cpu(m->txitr_idx) & 3;
+        }
+    }
+    /* GLINT_CTL.DIS_AUTOMASK_VF0, a PF-wide bit no VF reset clears */
+    if (v == 0 && (rxq | txq) &&
+        (core->driver_caps & VIRTCHNL_VF_OFFLOAD_RX_POLLING)) {
+        core->automask_vf0_off = true;
+    }
+    trace_i40e_vf_pf_irq_map(v, rxq, txq);
+}
+
+/* i40e_vc_config_irq_map_msg: map by map; a bad one stops the rest. */
 static int vc_config_irq_map(I40EVFCore *core, const uint8_t *msg,
                              uint16_t len, I40EVFReply *reply)
 {
     const struct virtchnl_irq_map_info *imi = (const void *)msg;
     uint16_t n = le16_to_cpu(imi->num_vectors);
 
+    if (n > core->num_vectors) {
+        return bad_param("number of vectors", n);
+    }
     for (int i = 0; i < n; i++) {
         const struct virtchnl_vector_map *m = &imi->vecmap[i];
-        int ret = check_vsi(core, le16_to_cpu(m->vsi_id));
+        int ret;
 
-        if (ret) {
-            return ret;
-        }
         if (le16_to_cpu(m->vector_id) >= core->num_vectors) {
             return bad_param("vector id", le16_to_cpu(m->vector_id));
         }
-        ret = check_queue_bitmap(core, le16_to_cpu(m->rxq_map)) ?:
-              check_queue_bitmap(core, le16_to_cpu(m->txq_map));
+        ret = check_vsi(core, le16_to_cpu(m->vsi_id)) ?:
+              check_queue_map(core, le16_to_cpu(m->rxq_map)) ?:
+              check_queue_map(core, le16_to_cpu(m->txq_map));
         if (ret) {
             return ret;
         }
-        if (le16_to_cpu(m->rxitr_idx) > I40E_VFINT_ITR_NONE ||
-            le16_to_cpu(m->txitr_idx) > I40E_VFINT_ITR_NONE) {
-            return bad_param("ITR index", MAX(le16_to_cpu(m->rxitr_idx),
-                                              le16_to_cpu(m->txitr_idx)));
-        }
+        map_vector(core, m);
     }
-
-    /* Each listed vector's cause list is rebuilt from its maps. */
-    for (int i = 0; i < n; i++) {
-        const struct virtchnl_vector_map *m = &imi->vecmap[i];
-        uint16_t v = le16_to_cpu(m->vector_id);
-
-        for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-            if (core->rx[q].vector == v) {
-                core->rx[q].vector = I40E_VF_NO_VECTOR;
-            }
-            if (core->tx[q].vector == v) {
-                core->tx[q].vector = I40E_VF_NO_VECTOR;
-            }
-            if (le16_to_cpu(m->rxq_map) & BIT(q)) {
-                core->rx[q].vector = v;
-                core->rx[q].itr_idx = le16_to_cpu(m->rxitr_idx);
-            }
-            if (le16_to_cpu(m->txq_map) & BIT(q)) {
-                core->tx[q].vector = v;
-                core->tx[q].itr_idx = le16_to_cpu(m->txitr_idx);
-            }
-        }
-        trace_i40e_vf_pf_irq_map(v, le16_to_cpu(m->rxq_map),
-                                 le16_to_cpu(m->txq_map));
-    }
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
+/*
+ * i40e_vc_validate_vqs_bitmaps: only 16 bits and not both empty; bits
+ * beyond the VF's queues are ignored here (i40e applies them to queues
+ * that are not the VF's).
+ */
 static int check_queue_select(I40EVFCore *core, const uint8_t *msg,
                               uint32_t *rxq, uint32_t *txq)
 {
     const struct virtchnl_queue_select *qs = (const void *)msg;
+    uint32_t mask = MAKE_64BIT_MASK(0, core->num_queue_pairs);
     int ret = check_vsi(core, le16_to_cpu(qs->vsi_id));
 
     *rxq = le32_to_cpu(qs->rx_queues);
     *txq = le32_to_cpu(qs->tx_queues);
-    if (ret) {
-        return ret;
+    if (!ret && (!(*rxq | *txq) || *rxq >> 16 || *txq >> 16)) {
+        ret = bad_param("queue selection", *rxq | *txq);
     }
-    if (!*rxq && !*txq) {
-        return bad_param("empty queue selection", 0);
-    }
-    return check_queue_bitmap(core, *rxq) ?: check_queue_bitmap(core, *txq);
+    *rxq &= mask;
+    *txq &= mask;
+    return ret;
 }
 
+/*
+ * i40e_control_tx_q / i40e_control_rx_q: a queue already in the state
+ * asked for is left alone; a TX queue that starts gets head 0, its tail
+ * stays as written.  Unconfigured queues may start: they do nothing.
+ */
 static int vc_enable_queues(I40EVFCore *core, const uint8_t *msg,
                             uint16_t len, I40EVFReply *reply)
 {
@@ -324,26 +395,25 @@ static int vc_enable_queues(I40EVFCore *core, const uint8_t *msg,
         return ret;
     }
     for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        if (((rxq & BIT(q)) && !core->rx[q].len) ||
-            ((txq & BIT(q)) && !core->tx[q].len)) {
-            return bad_param("unconfigured queue", q);
-        }
-    }
-    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
         if (rxq & BIT(q)) {
             core->rx[q].enabled = true;
         }
-        if (txq & BIT(q)) {
-            /* The TX head is zeroed on enable; the driver starts over. */
-            core->tx[q].enabled = true;
-            core->tx[q].head = 0;
-            core->tx[q].tail = 0;
+    }
+    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        I40EVFRing *tx = &core->tx[q];
+
+        if ((txq & BIT(q)) && !tx->enabled) {
+            tx->enabled = true;
+            tx->head = 0;
+            if (tx->tail != tx->head) {
+                core->tx_pending |= BIT(q);
+                qemu_bh_schedule(core->tx_bh);
+            }
         }
     }
     trace_i40e_vf_pf_queues(true, rxq, txq);
-    reply->link_event = true;
     qemu_flush_queued_packets(qemu_get_queue(core->nic));
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
 static int vc_disable_queues(I40EVFCore *core, const uint8_t *msg,
@@ -364,30 +434,61 @@ static int vc_disable_queues(I40EVFCore *core, const uint8_t *msg,
         }
     }
     trace_i40e_vf_pf_queues(false, rxq, txq);
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
 static bool valid_filter_addr(const uint8_t *addr)
 {
-    static const uint8_t zero[ETH_ALEN];
-    static const uint8_t bcast[ETH_ALEN] = {
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff
-    };
-
-    return memcmp(addr, zero, ETH_ALEN) && memcmp(addr, bcast, ETH_ALEN);
+    return !buffer_is_zero(addr, ETH_ALEN) && !is_broadcast_ether_addr(addr);
 }
 
-static int check_addr_list(I40EVFCore *core, const uint8_t *msg)
+/*
+ * i40e_check_vf_permission: element by element, a zero or broadcast
+ * address is -EINVAL and an untrusted VF's unicast other than the
+ * administratively set one -EPERM; then the whole list must fit.
+ */
+static int check_mac_permission(I40EVFCore *core,
+                                const struct virtchnl_ether_addr_list *al)
 {
-    const struct virtchnl_ether_addr_list *al = (const void *)msg;
-    int ret = check_vsi(core, le16_to_cpu(al->vsi_id));
+    unsigned int new = 0;
 
-    for (int i = 0; !ret && i < le16_to_cpu(al->num_elements); i++) {
-        if (!valid_filter_addr(al->list[i].addr)) {
-            ret = bad_param("MAC filter address, element", i);
+    for (int i = 0; i < le16_to_cpu(al->num_elements); i++) {
+        const uint8_t *addr = al->list[i].addr;
+
+        if (!valid_filter_addr(addr)) {
+            return bad_param("MAC filter address, element", i);
         }
+        if (!core->trusted && core->admin_mac &&
+            !is_multicast_ether_addr(addr) &&
+            memcmp(addr, core->default_mac.a, ETH_ALEN)) {
+            qemu_log_mask(LOG_GUEST_ERROR, "i40e-vf: VF attempting to "
+                          "override administratively set MAC address\n");
+            return I40E_VC_EPERM;
+        }
+        new += !i40e_vf_filter_has_mac(core, addr);
     }
-    return ret;
+    if (new > i40e_vf_filter_mac_room(core)) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "i40e-vf: %u more MAC filters do not fit\n", new);
+        return I40E_VC_EPERM;
+    }
+    return 0;
+}
+
+/* i40e_update_vf_mac_addr: the address the PF gives back after a reset */
+static void update_default_mac(I40EVFCore *core,
+                               const struct virtchnl_ether_addr *ea)
+{
+    uint8_t type = ea->type & VIRTCHNL_ETHER_ADDR_TYPE_MASK;
+
+    if (is_multicast_ether_addr(ea->addr)) {
+        return;
+    }
+    if (type == VIRTCHNL_ETHER_ADDR_PRIMARY ||
+        (type == VIRTCHNL_ETHER_ADDR_LEGACY &&
+         buffer_is_zero(core->default_mac.a, ETH_ALEN))) {
+        memcpy(core->default_mac.a, ea->addr, ETH_ALEN);
+    }
 }
 
 /* All or nothing: a list that does not fit adds none of its addresses. */
@@ -395,32 +496,62 @@ static int vc_add_eth_addr(I40EVFCore *core, const uint8_t *msg,
                            uint16_t len, I40EVFReply *reply)
 {
     const struct virtchnl_ether_addr_list *al = (const void *)msg;
-    unsigned int n = le16_to_cpu(al->num_elements), new = 0;
-    int ret = check_addr_list(core, msg);
+    int ret = check_vsi(core, le16_to_cpu(al->vsi_id)) ?:
+              check_mac_permission(core, al);
 
-    for (int i = 0; i < n; i++) {
-        new += !i40e_vf_filter_has_mac(core, al->list[i].addr);
-    }
-    if (!ret && new > i40e_vf_filter_mac_room(core)) {
-        qemu_log_mask(LOG_GUEST_ERROR,
-                      "i40e-vf: %u more MAC filters do not fit\n", new);
-        return VIRTCHNL_STATUS_ERR_NO_MEMORY;
-    }
-    for (int i = 0; !ret && i < n; i++) {
-        ret = i40e_vf_filter_add_mac(core, al->list[i].addr,
-                                     al->list[i].type);
+    for (int i = 0; !ret && i < le16_to_cpu(al->num_elements); i++) {
+        i40e_vf_filter_add_mac(core, al->list[i].addr, al->list[i].type);
+        update_default_mac(core, &al->list[i]);
     }
     return ret;
+}
+
+/*
+ * i40e_vc_del_mac_addr_msg: an administratively set address is kept
+ * (silently); an address not in the table fails the message, after the
+ * ones before it were deleted.
+ */
+static int del_macs(I40EVFCore *core, const struct virtchnl_ether_addr_list *al,
+                    bool *default_deleted)
+{
+    for (int i = 0; i < le16_to_cpu(al->num_elements); i++) {
+        const uint8_t *addr = al->list[i].addr;
+
+        if (!memcmp(addr, core->default_mac.a, ETH_ALEN)) {
+            if (core->admin_mac) {
+                continue;
+            }
+            *default_deleted = true;
+        }
+        if (!i40e_vf_filter_del_mac(core, addr)) {
+            return bad_param("MAC filter to delete, element", i);
+        }
+    }
+    return 0;
 }
 
 static int vc_del_eth_addr(I40EVFCore *core, const uint8_t *msg,
                            uint16_t len, I40EVFReply *reply)
 {
     const struct virtchnl_ether_addr_list *al = (const void *)msg;
-    int ret = check_addr_list(core, msg);
+    bool default_deleted = false;
+    int ret = check_vsi(core, le16_to_cpu(al->vsi_id));
 
     for (int i = 0; !ret && i < le16_to_cpu(al->num_elements); i++) {
-        i40e_vf_filter_del_mac(core, al->list[i].addr);
+        if (!valid_filter_addr(al->list[i].addr)) {
+            ret = bad_param("MAC filter address, element", i);
+        }
+    }
+    ret = ret ?: del_macs(core, al, &default_deleted);
+    if (!ret && default_deleted) {
+        const uint8_t *other = core->trusted
+                               ? i40e_vf_filter_any_unicast(core) : NULL;
+
+        if (other) {
+            memcpy(core->default_mac.a, other, ETH_ALEN);
+        } else {
+            memset(core->default_mac.a, 0, ETH_ALEN);
+        }
     }
     return ret;
 }
@@ -440,16 +571,30 @@ static int check_vlan_list(I40EVFCore *core, const uint8_t *msg)
     return ret;
 }
 
+/*
+ * i40e_vc_add_vlan_msg: an untrusted VF that has added 16 is told yes
+ * and nothing changes; adding VLANs turns stripping on.
+ */
 static int vc_add_vlan(I40EVFCore *core, const uint8_t *msg, uint16_t len,
                        I40EVFReply *reply)
 {
     const struct virtchnl_vlan_filter_list *vl = (const void *)msg;
-    int ret = check_vlan_list(core, msg);
+    int ret;
 
-    for (int i = 0; !ret && i < le16_to_cpu(vl->num_elements); i++) {
-        ret = i40e_vf_filter_add_vlan(core, lduw_le_p(&vl->vlan_id[i]));
+    if (!core->trusted && core->num_vlan >= I40E_VF_MAX_VLANS_UNTRUSTED) {
+        qemu_log_mask(LOG_GUEST_ERROR, "i40e-vf: untrusted VF limited to %d "
+                      "VLAN filters\n", I40E_VF_MAX_VLANS_UNTRUSTED);
+        return 0;
     }
-    return ret;
+    ret = check_vlan_list(core, msg);
+    if (ret) {
+        return ret;
+    }
+    core->vlan_strip = true;
+    for (int i = 0; i < le16_to_cpu(vl->num_elements); i++) {
+        i40e_vf_filter_add_vlan(core, lduw_le_p(&vl->vlan_id[i]));
+    }
+    return 0;
 }
 
 static int vc_del_vlan(I40EVFCore *core, const uint8_t *msg, uint16_t len,
@@ -464,29 +609,31 @@ static int vc_del_vlan(I40EVFCore *core, const uint8_t *msg, uint16_t len,
     return ret;
 }
 
+/* i40e_vc_config_promiscuous_mode_msg: an untrusted VF is told yes first. */
 static int vc_config_promisc(I40EVFCore *core, const uint8_t *msg,
                              uint16_t len, I40EVFReply *reply)
 {
     const struct virtchnl_promisc_info *pi = (const void *)msg;
     uint16_t flags = le16_to_cpu(pi->flags);
-    int ret = check_vsi(core, le16_to_cpu(pi->vsi_id));
+    int ret;
 
+    if (!core->trusted) {
+        trace_i40e_vf_pf_promisc_untrusted(flags);
+        return 0;
+    }
+    ret = check_vsi(core, le16_to_cpu(pi->vsi_id));
     if (ret) {
         return ret;
     }
     if (flags & ~(FLAG_VF_UNICAST_PROMISC | FLAG_VF_MULTICAST_PROMISC)) {
         return bad_param("promiscuous flags", flags);
     }
-    /* Like the i40e PF, tell an untrusted VF yes and change nothing. */
-    if (!core->trusted) {
-        trace_i40e_vf_pf_promisc_untrusted(flags);
-        return VIRTCHNL_STATUS_SUCCESS;
-    }
     core->promisc = flags;
     trace_i40e_vf_pf_promisc(flags);
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
+/* i40e_vc_get_stats_msg: the counters, zero on error, always 104 bytes. */
 static int vc_get_stats(I40EVFCore *core, const uint8_t *msg, uint16_t len,
                         I40EVFReply *reply)
 {
@@ -494,14 +641,11 @@ static int vc_get_stats(I40EVFCore *core, const uint8_t *msg, uint16_t len,
     const uint64_t *in = (const uint64_t *)&core->stats;
     int ret = check_vsi(core, le16_to_cpu(qs->vsi_id));
 
-    if (ret) {
-        return ret;
-    }
-    for (size_t i = 0; i < sizeof(core->stats) / sizeof(uint64_t); i++) {
+    reply->len = I40E_VF_STATS_LEN;
+    for (size_t i = 0; !ret && i < sizeof(core->stats) / 8; i++) {
         stq_le_p(reply->buf + 8 * i, in[i]);
     }
-    reply->len = sizeof(core->stats);
-    return VIRTCHNL_STATUS_SUCCESS;
+    return ret;
 }
 
 static int vc_config_rss_key(I40EVFCore *core, const uint8_t *msg,
@@ -517,7 +661,7 @@ static int vc_config_rss_key(I40EVFCore *core, const uint8_t *msg,
         return bad_param("RSS key length", le16_to_cpu(rk->key_len));
     }
     memcpy(core->rss_key, rk->key, VIRTCHNL_RSS_KEY_SIZE);
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
 static int vc_config_rss_lut(I40EVFCore *core, const uint8_t *msg,
@@ -538,7 +682,7 @@ static int vc_config_rss_lut(I40EVFCore *core, const uint8_t *msg,
         }
     }
     memcpy(core->rss_lut, rl->lut, VIRTCHNL_RSS_LUT_SIZE);
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
 static int vc_get_rss_hena_caps(I40EVFCore *core, const uint8_t *msg,
@@ -546,114 +690,142 @@ static int vc_get_rss_hena_caps(I40EVFCore *core, const uint8_t *msg,
 {
     stq_le_p(reply->buf, I40E_DEFAULT_RSS_HENA);
     reply->len = sizeof(struct virtchnl_rss_hena);
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
 static int vc_set_rss_hena(I40EVFCore *core, const uint8_t *msg,
                            uint16_t len, I40EVFReply *reply)
 {
     core->rss_hena = ldq_le_p(msg);
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
 static int vc_enable_vlan_stripping(I40EVFCore *core, const uint8_t *msg,
                                     uint16_t len, I40EVFReply *reply)
 {
     core->vlan_strip = true;
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
 static int vc_disable_vlan_stripping(I40EVFCore *core, const uint8_t *msg,
                                      uint16_t len, I40EVFReply *reply)
 {
     core->vlan_strip = false;
-    return VIRTCHNL_STATUS_SUCCESS;
+    return 0;
 }
 
 /*
- * A count the PF can give is granted by a VF reset announced with
- * RESET_IMPENDING; otherwise the reply names the count it could give.
+ * i40e_vc_request_queues_msg: a count the PF can give (0 meaning its
+ * default) is granted by an announced VF reset; more than 16 is answered,
+ * with success, by the count it could give.
  */
 static int vc_request_queues(I40EVFCore *core, const uint8_t *msg,
                              uint16_t len, I40EVFReply *reply)
 {
     uint16_t req = lduw_le_p(msg);
 
-    if (req && req <= I40E_VF_MAX_QUEUES) {
-        struct virtchnl_pf_event ev = {
-            .event = cpu_to_le32(VIRTCHNL_EVENT_RESET_IMPENDING),
-            .severity = cpu_to_le32(VIRTCHNL_PF_EVENT_SEVERITY_CERTAIN_DOOM),
-        };
-
-        trace_i40e_vf_pf_request_queues(req, true);
-        core->num_queue_pairs = req;
-        i40e_vf_aq_send(core, VIRTCHNL_OP_EVENT, 0, &ev, sizeof(ev));
-        reply->none = true;
-        i40e_vf_core_reset(core);
-        return VIRTCHNL_STATUS_SUCCESS;
+    if (req > I40E_VF_MAX_QUEUES) {
+        trace_i40e_vf_pf_request_queues(req, false);
+        stw_le_p(reply->buf, I40E_VF_MAX_QUEUES);
+        reply->len = sizeof(struct virtchnl_vf_res_request);
+        return 0;
     }
-    trace_i40e_vf_pf_request_queues(req, false);
-    stw_le_p(reply->buf, I40E_VF_MAX_QUEUES);
-    reply->len = sizeof(struct virtchnl_vf_res_request);
-    return req ? VIRTCHNL_STATUS_SUCCESS : bad_param("queue count", req);
+    trace_i40e_vf_pf_request_queues(req, true);
+    core->num_queue_pairs = req ?: core->default_queues;
+    reset_announced(core, reply);
+    return 0;
 }
 
+/* i40e_vc_del_qch_msg: with or without channels, an announced reset. */
+static int vc_disable_channels(I40EVFCore *core, const uint8_t *msg,
+                               uint16_t len, I40EVFReply *reply)
+{
+    reset_announced(core, reply);
+    return 0;
+}
+
+/* RDMA (no client on an X710), channels and cloud filters (no ADQ) */
+static int vc_refused(I40EVFCore *core, const uint8_t *msg, uint16_t len,
+                      I40EVFReply *reply)
+{
+    return bad_param("request for a feature not granted, length", len);
+}
+
+/* Known to the 6.12 validator, without a case in i40e_vc_process_vf_msg */
+static int vc_not_supported(I40EVFCore *core, const uint8_t *msg,
+                            uint16_t len, I40EVFReply *reply)
+{
+    qemu_log_mask(LOG_GUEST_ERROR, "i40e-vf: virtchnl request not "
+                  "supported by the i40e PF\n");
+    return I40E_VC_EOPNOTSUPP;
+}
+
+/*
+ * What i40e_vc_process_vf_msg does with each opcode the shared validator
+ * passes.  Opcodes not here (CONFIG_QUEUE_BW, CONFIG_QUANTA) are unknown
+ * to the 6.12 validator: -EINVAL.  CONFIG_RDMA_IRQ_MAP never passes the
+ * shared validator, which, like i40e's handler, refuses it.
+ */
 static const I40EVFMsgHandler i40e_vf_handlers[] = {
     [VIRTCHNL_OP_VERSION] = { vc_version },
     [VIRTCHNL_OP_RESET_VF] = { vc_reset_vf },
-    [VIRTCHNL_OP_GET_VF_RESOURCES] = { vc_get_vf_resources },
-    [VIRTCHNL_OP_CONFIG_VSI_QUEUES] = { vc_config_vsi_queues, true },
-    [VIRTCHNL_OP_CONFIG_IRQ_MAP] = { vc_config_irq_map, true },
+    [VIRTCHNL_OP_GET_VF_RESOURCES] = { vc_get_vf_resources, true },
+    [VIRTCHNL_OP_CONFIG_TX_QUEUE] = { vc_not_supported },
+    [VIRTCHNL_OP_CONFIG_RX_QUEUE] = { vc_not_supported },
+    [VIRTCHNL_OP_CONFIG_VSI_QUEUES] = { vc_config_vsi_queues },
+    [VIRTCHNL_OP_CONFIG_IRQ_MAP] = { vc_config_irq_map },
     [VIRTCHNL_OP_ENABLE_QUEUES] = { vc_enable_queues, true },
-    [VIRTCHNL_OP_DISABLE_QUEUES] = { vc_disable_queues, true },
-    [VIRTCHNL_OP_ADD_ETH_ADDR] = { vc_add_eth_addr, true },
-    [VIRTCHNL_OP_DEL_ETH_ADDR] = { vc_del_eth_addr, true },
-    [VIRTCHNL_OP_ADD_VLAN] = { vc_add_vlan, true, VIRTCHNL_VF_OFFLOAD_VLAN },
-    [VIRTCHNL_OP_DEL_VLAN] = { vc_del_vlan, true, VIRTCHNL_VF_OFFLOAD_VLAN },
-    [VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE] = { vc_config_promisc, true },
-    [VIRTCHNL_OP_GET_STATS] = { vc_get_stats, true },
-    [VIRTCHNL_OP_CONFIG_RSS_KEY] = {
-        vc_config_rss_key, true, VIRTCHNL_VF_OFFLOAD_RSS_PF },
-    [VIRTCHNL_OP_CONFIG_RSS_LUT] = {
-        vc_config_rss_lut, true, VIRTCHNL_VF_OFFLOAD_RSS_PF },
-    [VIRTCHNL_OP_GET_RSS_HENA_CAPS] = {
-        vc_get_rss_hena_caps, true, VIRTCHNL_VF_OFFLOAD_RSS_PF },
-    [VIRTCHNL_OP_SET_RSS_HENA] = {
-        vc_set_rss_hena, true, VIRTCHNL_VF_OFFLOAD_RSS_PF },
-    [VIRTCHNL_OP_ENABLE_VLAN_STRIPPING] = {
-        vc_enable_vlan_stripping, true, VIRTCHNL_VF_OFFLOAD_VLAN },
-    [VIRTCHNL_OP_DISABLE_VLAN_STRIPPING] = {
-        vc_disable_vlan_stripping, true, VIRTCHNL_VF_OFFLOAD_VLAN },
-    [VIRTCHNL_OP_REQUEST_QUEUES] = {
-        vc_request_queues, true, VIRTCHNL_VF_OFFLOAD_REQ_QUEUES },
+    [VIRTCHNL_OP_DISABLE_QUEUES] = { vc_disable_queues },
+    [VIRTCHNL_OP_ADD_ETH_ADDR] = { vc_add_eth_addr },
+    [VIRTCHNL_OP_DEL_ETH_ADDR] = { vc_del_eth_addr },
+    [VIRTCHNL_OP_ADD_VLAN] = { vc_add_vlan },
+    [VIRTCHNL_OP_DEL_VLAN] = { vc_del_vlan },
+    [VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE] = { vc_config_promisc },
+    [VIRTCHNL_OP_GET_STATS] = { vc_get_stats },
+    [VIRTCHNL_OP_CONFIG_RSS_HFUNC] = { vc_not_supported },
+    [VIRTCHNL_OP_RDMA] = { vc_refused },
+    [VIRTCHNL_OP_RELEASE_RDMA_IRQ_MAP] = { vc_refused },
+    [VIRTCHNL_OP_CONFIG_RSS_KEY] = { vc_config_rss_key },
+    [VIRTCHNL_OP_CONFIG_RSS_LUT] = { vc_config_rss_lut },
+    [VIRTCHNL_OP_GET_RSS_HENA_CAPS] = { vc_get_rss_hena_caps },
+    [VIRTCHNL_OP_SET_RSS_HENA] = { vc_set_rss_hena },
+    [VIRTCHNL_OP_ENABLE_VLAN_STRIPPING] = { vc_enable_vlan_stripping },
+    [VIRTCHNL_OP_DISABLE_VLAN_STRIPPING] = { vc_disable_vlan_stripping },
+    [VIRTCHNL_OP_REQUEST_QUEUES] = { vc_request_queues },
+    [VIRTCHNL_OP_ENABLE_CHANNELS] = { vc_refused },
+    [VIRTCHNL_OP_DISABLE_CHANNELS] = { vc_disable_channels },
+    [VIRTCHNL_OP_ADD_CLOUD_FILTER] = { vc_refused },
+    [VIRTCHNL_OP_DEL_CLOUD_FILTER] = { vc_refused },
+    [VIRTCHNL_OP_GET_SUPPORTED_RXDIDS] = { vc_not_supported },
+    [VIRTCHNL_OP_ADD_RSS_CFG] = { vc_not_supported },
+    [VIRTCHNL_OP_DEL_RSS_CFG] = { vc_not_supported },
+    [VIRTCHNL_OP_ADD_FDIR_FILTER] = { vc_not_supported },
+    [VIRTCHNL_OP_DEL_FDIR_FILTER] = { vc_not_supported },
+    [VIRTCHNL_OP_GET_OFFLOAD_VLAN_V2_CAPS] = { vc_not_supported },
+    [VIRTCHNL_OP_ADD_VLAN_V2] = { vc_not_supported },
+    [VIRTCHNL_OP_DEL_VLAN_V2] = { vc_not_supported },
+    [VIRTCHNL_OP_ENABLE_VLAN_STRIPPING_V2] = { vc_not_supported },
+    [VIRTCHNL_OP_DISABLE_VLAN_STRIPPING_V2] = { vc_not_supported },
+    [VIRTCHNL_OP_ENABLE_VLAN_INSERTION_V2] = { vc_not_supported },
+    [VIRTCHNL_OP_DISABLE_VLAN_INSERTION_V2] = { vc_not_supported },
 };
 
+/* Every message passes the validator first; a failure is -EINVAL. */
 static int i40e_vf_pf_dispatch(I40EVFCore *core, uint32_t v_opcode,
                                const uint8_t *msg, uint16_t msglen,
-                               I40EVFReply *reply)
+                               I40EVFReply *reply, bool *link_event)
 {
     const I40EVFMsgHandler *h = v_opcode < ARRAY_SIZE(i40e_vf_handlers)
                                 ? &i40e_vf_handlers[v_opcode] : NULL;
-    int ret = virtchnl_vc_validate_vf_msg(&core->ver, v_opcode, msg, msglen);
 
-    if (ret) {
+    if (virtchnl_vc_validate_vf_msg(&core->ver, v_opcode, msg, msglen) ||
+        !h || !h->handle) {
         qemu_log_mask(LOG_GUEST_ERROR,
-                      "i40e-vf: virtchnl %s (%u): invalid length %u\n",
-                      virtchnl_op_name(v_opcode), v_opcode, msglen);
-        return ret;
+                      "i40e-vf: invalid virtchnl message, opcode %u, "
+                      "len %u\n", v_opcode, msglen);
+        return I40E_VC_EINVAL;
     }
-    if (!h || !h->handle) {
-        qemu_log_mask(LOG_GUEST_ERROR,
-                      "i40e-vf: virtchnl %s (%u) not supported\n",
-                      virtchnl_op_name(v_opcode), v_opcode);
-        return VIRTCHNL_STATUS_ERR_NOT_SUPPORTED;
-    }
-    if (h->needs_active && !core->resources_sent) {
-        return bad_param("request before GET_VF_RESOURCES, opcode", v_opcode);
-    }
-    if ((core->caps & h->needs_cap) != h->needs_cap) {
-        return bad_param("request without its capability, opcode", v_opcode);
-    }
+    *link_event = h->link_event;
     return h->handle(core, msg, msglen, reply);
 }
 
@@ -661,26 +833,32 @@ void i40e_vf_pf_handle_msg(I40EVFCore *core, uint32_t v_opcode,
                            const uint8_t *msg, uint16_t msglen)
 {
     I40EVFReply reply = { 0 };
+    bool link_event = false;
     int ret;
 
-    trace_i40e_vf_pf_msg(virtchnl_op_name(v_opcode), v_opcode, msglen);
-    if (v_opcode == VIRTCHNL_OP_UNKNOWN) {
-        /* A reply with opcode 0 would stop the VF's ARQ processing. */
-        qemu_log_mask(LOG_GUEST_ERROR, "i40e-vf: virtchnl opcode 0 ignored\n");
+    /* i40e_vc_process_vf_msg ignores a VF disabled by an MDD event. */
+    if (core->mdd_disabled) {
+        trace_i40e_vf_pf_msg_dropped(virtchnl_op_name(v_opcode), v_opcode);
         return;
     }
-    ret = i40e_vf_pf_dispatch(core, v_opcode, msg, msglen, &reply);
+    trace_i40e_vf_pf_msg(virtchnl_op_name(v_opcode), v_opcode, msglen);
+    ret = i40e_vf_pf_dispatch(core, v_opcode, msg, msglen, &reply,
+                              &link_event);
     if (reply.none) {
         return;
     }
     trace_i40e_vf_pf_reply(virtchnl_op_name(v_opcode), ret, reply.len);
     i40e_vf_aq_send(core, v_opcode, ret, reply.buf, reply.len);
-    if (ret == VIRTCHNL_STATUS_SUCCESS && reply.link_event) {
+    if (link_event) {
         i40e_vf_pf_link_change(core);
     }
 }
 
-/* What a VF reset clears on the PF side; version and queue count stay. */
+/*
+ * What a VF reset clears on the PF side.  The version, the requested
+ * capabilities, the queue count, the VF's default address and the
+ * vector-0 auto-mask setting stay.
+ */
 void i40e_vf_pf_reset(I40EVFCore *core)
 {
     core->caps = 0;

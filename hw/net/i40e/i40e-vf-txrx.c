@@ -10,6 +10,7 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "net/eth.h"
+#include "system/runstate.h"
 #include "standard-headers/linux/virtio_net.h"
 #include "i40e-vf-core.h"
 #include "hw/net/net_tx_pkt.h"
@@ -38,6 +39,18 @@ static void count_packet(I40EVFCore *core, bool rx, eth_pkt_types_e type,
 
 /* Descriptors fetched at once; also the most one packet may use. */
 #define TX_BATCH    (I40E_VF_MAX_TX_FRAGS + 1)
+
+/*
+ * What the silicon's malicious-driver detection refuses; the i40e and iavf
+ * drivers guard against each (i40e_chk_linearize: I40E_MAX_BUFFER_TXD,
+ * I40E_MIN_TSO_MSS, I40E_MIN_TX_LEN).
+ */
+#define TX_MAX_DATA_BUFS    8
+#define TX_MIN_TSO_MSS      64
+#define TX_MIN_LEN          17
+
+/* The largest frame the port sends (and reports as max_mtu). */
+#define TX_MAX_FRAME        9728
 
 typedef struct TxDesc {
     uint64_t qw0;
@@ -81,6 +94,91 @@ static bool tx_is_eop(const TxDesc *d)
            (tx_cmd(d) & I40E_TXD_CMD_EOP);
 }
 
+static uint32_t tx_buf_size(const TxDesc *d)
+{
+    return (d->qw1 >> I40E_TXD_BUF_SZ_SHIFT) & I40E_TXD_BUF_SZ_MASK;
+}
+
+/* Why the packet in @d[0..n) is a malicious-driver event, or NULL. */
+static const char *tx_mdd_reason(const TxDesc *d, uint32_t n)
+{
+    uint32_t bufs = 0, mss = 0;
+    size_t len = 0;
+    bool tso = false;
+
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ctx_cmd = (d[i].qw1 >> I40E_TXD_CTX_CMD_SHIFT) & 0xfff;
+
+        switch (d[i].qw1 & I40E_TXD_DTYPE_MASK) {
+        case I40E_TXD_DTYPE_CONTEXT:
+            tso = ctx_cmd & I40E_TXD_CTX_CMD_TSO;
+            mss = (d[i].qw1 >> I40E_TXD_CTX_MSS_SHIFT) & I40E_TXD_CTX_MSS_MASK;
+            break;
+        case I40E_TXD_DTYPE_DATA:
+            if (!tx_buf_size(&d[i])) {
+                return "zero-length data buffer";
+            }
+            bufs++;
+            len += tx_buf_size(&d[i]);
+            break;
+        }
+    }
+    if (tso && mss < TX_MIN_TSO_MSS) {
+        return "TSO MSS below 64";
+    }
+    if (!tso && bufs > TX_MAX_DATA_BUFS) {
+        return "packet in more than 8 data buffers";
+    }
+    return len < TX_MIN_LEN ? "packet shorter than 17 bytes" : NULL;
+}
+
+/*
+ * The silicon stops the queue and the i40e PF disables the VF
+ * (i40e_handle_mdd_event): its messages go unanswered until an FLR.
+ */
+static void tx_mdd_event(I40EVFCore *core, unsigned int q, const char *why)
+{
+    qemu_log_mask(LOG_GUEST_ERROR, "i40e-vf: TX queue %u: malicious driver "
+                  "event (%s): queue stopped, VF disabled until FLR\n",
+                  q, why);
+    trace_i40e_vf_mdd_event(q, why);
+    core->tx[q].enabled = false;
+    core->mdd_disabled = true;
+}
+
+/*
+ * Spoof checking (i40e sets MAC and VLAN anti-spoof on the VF's VSI): the
+ * source MAC must be one of the VF's filters and a tag, when VLAN filters
+ * exist, one of them.  Reads the header from the first buffers of @d.
+ */
+static bool tx_spoofed(I40EVFCore *core, const TxDesc *d, uint32_t n,
+                       uint32_t cmd, uint16_t l2tag1)
+{
+    uint8_t hdr[ETH_HLEN + 4];
+    size_t got = 0;
+    uint16_t vid = 0;
+
+    for (uint32_t i = 0; i < n && got < sizeof(hdr); i++) {
+        size_t len = MIN(tx_buf_size(&d[i]), sizeof(hdr) - got);
+
+        if ((d[i].qw1 & I40E_TXD_DTYPE_MASK) != I40E_TXD_DTYPE_DATA ||
+            pci_dma_read(core->owner, d[i].qw0, hdr + got, len)) {
+            continue;
+        }
+        got += len;
+    }
+    if (got < ETH_HLEN || !i40e_vf_filter_has_mac(core, hdr + ETH_ALEN)) {
+        return true;
+    }
+    if (cmd & I40E_TXD_CMD_IL2TAG1) {
+        vid = l2tag1 & VLAN_VID_MASK;
+    } else if (got == sizeof(hdr) && lduw_be_p(hdr + 12) == ETH_P_VLAN) {
+        vid = lduw_be_p(hdr + 14) & VLAN_VID_MASK;
+    }
+    return vid && i40e_vf_filter_any_vlan(core) &&
+           !i40e_vf_filter_has_vlan(core, vid);
+}
+
 static bool tx_setup_offloads(I40EVFCore *core, uint32_t cmd)
 {
     struct NetTxPkt *pkt = core->tx_pkt;
@@ -90,11 +188,14 @@ static bool tx_setup_offloads(I40EVFCore *core, uint32_t cmd)
         uint32_t mss = (core->tx_ctx_qw1 >> I40E_TXD_CTX_MSS_SHIFT) &
                        I40E_TXD_CTX_MSS_MASK;
 
-        if (!mss || !net_tx_pkt_build_vheader(pkt, true, true, mss)) {
+        if (!net_tx_pkt_build_vheader(pkt, true, true, mss)) {
             return false;
         }
         net_tx_pkt_update_ip_checksums(pkt);
         return true;
+    }
+    if (net_tx_pkt_get_total_len(pkt) > TX_MAX_FRAME) {
+        return false;
     }
     switch (cmd & I40E_TXD_CMD_L4T_MASK) {
     case I40E_TXD_CMD_L4T_SCTP:
@@ -116,12 +217,16 @@ static bool tx_setup_offloads(I40EVFCore *core, uint32_t cmd)
 }
 
 static void tx_send(I40EVFCore *core, unsigned int q, uint32_t cmd,
-                    uint16_t l2tag1, bool ok)
+                    uint16_t l2tag1, bool ok, bool spoofed)
 {
     struct NetTxPkt *pkt = core->tx_pkt;
 
     ok = ok && net_tx_pkt_parse(pkt) && tx_setup_offloads(core, cmd);
-    if (ok) {
+    if (ok && spoofed) {
+        /* Dropped by the switch: silent, counted. */
+        trace_i40e_vf_tx_spoofed(q);
+        core->stats.tx_errors++;
+    } else if (ok) {
         if (cmd & I40E_TXD_CMD_IL2TAG1) {
             net_tx_pkt_setup_vlan_header(pkt, l2tag1);
         }
@@ -158,7 +263,12 @@ static bool tx_packet(I40EVFCore *core, unsigned int q, const TxDesc *d,
     uint32_t cmd = 0, rs_last = UINT32_MAX;
     uint16_t l2tag1 = 0;
     bool first = true;
+    const char *mdd = tx_mdd_reason(d, n);
 
+    if (mdd) {
+        tx_mdd_event(core, q, mdd);
+        return false;
+    }
     for (uint32_t i = 0; i < n; i++) {
         uint32_t dcmd = tx_cmd(&d[i]);
 
@@ -196,14 +306,15 @@ static bool tx_packet(I40EVFCore *core, unsigned int q, const TxDesc *d,
         ring->head = (ring->head + 1) % ring->len;
     }
 
-    tx_send(core, q, cmd, l2tag1, ok);
+    tx_send(core, q, cmd, l2tag1, ok,
+            ok && core->spoofchk && tx_spoofed(core, d, n, cmd, l2tag1));
     if (rs_last != UINT32_MAX) {
         tx_write_back(core, ring, rs_last);
     }
     return rs_last != UINT32_MAX;
 }
 
-void i40e_vf_tx_kick(I40EVFCore *core, unsigned int q)
+static void i40e_vf_tx_kick(I40EVFCore *core, unsigned int q)
 {
     I40EVFRing *ring = &core->tx[q];
     TxDesc d[TX_BATCH];
@@ -239,7 +350,7 @@ void i40e_vf_tx_kick(I40EVFCore *core, unsigned int q)
             i = end + 1;
         }
         /* A packet cut off by the batch is fetched again from its start. */
-    } while (i && n == TX_BATCH);
+    } while (i && n == TX_BATCH && ring->enabled);
 
     if (ring->headwb) {
         uint32_t head = cpu_to_le32(ring->head);
@@ -249,6 +360,23 @@ void i40e_vf_tx_kick(I40EVFCore *core, unsigned int q)
     }
     if (irq) {
         i40e_vf_raise_queue_irq(core, ring);
+    }
+}
+
+/* The doorbells written since the last run; see wr_tx_tail. */
+void i40e_vf_tx_bh(void *opaque)
+{
+    I40EVFCore *core = opaque;
+    uint32_t pending = core->tx_pending;
+
+    if (!runstate_is_running()) {
+        return;     /* i40e_vf_vm_state_change schedules it again */
+    }
+    core->tx_pending = 0;
+    for (unsigned int q = 0; pending; q++, pending >>= 1) {
+        if (pending & 1) {
+            i40e_vf_tx_kick(core, q);
+        }
     }
 }
 
@@ -418,22 +546,6 @@ static bool rx_deliver(I40EVFCore *core, unsigned int q, bool hashed,
     return true;
 }
 
-bool i40e_vf_can_receive(I40EVFCore *core)
-{
-    bool any_enabled = false;
-
-    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        if (core->rx[q].enabled) {
-            if (rx_free_descs(&core->rx[q])) {
-                return true;
-            }
-            any_enabled = true;
-        }
-    }
-    /* With no queue enabled frames are dropped, not held. */
-    return !any_enabled;
-}
-
 ssize_t i40e_vf_receive(I40EVFCore *core, const uint8_t *buf, size_t size)
 {
     struct NetRxPkt *pkt = core->rx_pkt;
@@ -471,8 +583,11 @@ ssize_t i40e_vf_receive(I40EVFCore *core, const uint8_t *buf, size_t size)
     net_rx_pkt_set_protocols(pkt, &iov, 1, 0);
     q = i40e_vf_rss_queue(core, pkt, &hash);
     ring = &core->rx[MAX(q, 0)];
-    if (!ring->enabled || size > ring->max_pkt) {
-        trace_i40e_vf_rx_drop(ring->enabled ? "oversize" : "queue disabled");
+    if (!ring->enabled || !ring->len || !ring->buf_size ||
+        size > ring->max_pkt) {
+        /* An enabled queue with a zero-sized context takes nothing. */
+        trace_i40e_vf_rx_drop(!ring->enabled ? "queue disabled" :
+                              size > ring->max_pkt ? "oversize" : "no ring");
         core->stats.rx_discards++;
         return ret;
     }
@@ -489,8 +604,13 @@ ssize_t i40e_vf_receive(I40EVFCore *core, const uint8_t *buf, size_t size)
         return ret;
     }
     if (rx_free_descs(ring) < needed) {
-        /* Held by the net layer until the guest posts buffers. */
-        return 0;
+        /*
+         * No buffer posted: the silicon drops the frame and counts it
+         * (GLV_RDPC, rx_discards); the other queues go on receiving.
+         */
+        trace_i40e_vf_rx_drop("no descriptor");
+        core->stats.rx_discards++;
+        return ret;
     }
     if (rx_deliver(core, MAX(q, 0), q >= 0, hash)) {
         count_packet(core, true, get_eth_packet_type(iov.iov_base), size);
@@ -506,10 +626,6 @@ void i40e_vf_rx_tail_written(I40EVFCore *core, unsigned int q)
         qemu_log_mask(LOG_GUEST_ERROR,
                       "i40e-vf: RX queue %u: tail %u beyond ring of %u\n",
                       q, ring->tail, ring->len);
-        return;
-    }
-    if (ring->enabled) {
-        qemu_flush_queued_packets(qemu_get_queue(core->nic));
     }
 }
 
@@ -523,5 +639,5 @@ void i40e_vf_queues_stop(I40EVFCore *core)
         core->tx[q].vector = I40E_VF_NO_VECTOR;
     }
     core->tx_ctx_valid = false;
-    qemu_purge_queued_packets(qemu_get_queue(core->nic));
+    core->tx_pending = 0;
 }

@@ -8,6 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/cutils.h"
 #include "qemu/module.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
@@ -56,13 +57,6 @@ static const MemoryRegionOps i40e_vf_mmio_ops = {
     },
 };
 
-static bool i40e_vf_nc_can_receive(NetClientState *nc)
-{
-    I40EVFState *s = qemu_get_nic_opaque(nc);
-
-    return i40e_vf_can_receive(&s->core);
-}
-
 static ssize_t i40e_vf_nc_receive(NetClientState *nc, const uint8_t *buf,
                                   size_t size)
 {
@@ -81,7 +75,6 @@ static void i40e_vf_nc_link_status_changed(NetClientState *nc)
 static NetClientInfo net_i40e_vf_info = {
     .type = NET_CLIENT_DRIVER_NIC,
     .size = sizeof(NICState),
-    .can_receive = i40e_vf_nc_can_receive,
     .receive = i40e_vf_nc_receive,
     .link_status_changed = i40e_vf_nc_link_status_changed,
 };
@@ -147,8 +140,12 @@ static void i40e_vf_realize(PCIDevice *pci_dev, Error **errp)
         return;
     }
 
+    /* mac= is the address the host administrator set; else the VF picks. */
+    s->core.admin_mac = !buffer_is_zero(s->conf.macaddr.a, ETH_ALEN);
+    if (s->core.admin_mac) {
+        s->core.default_mac = s->conf.macaddr;
+    }
     qemu_macaddr_default_if_unset(&s->conf.macaddr);
-    s->core.default_mac = s->conf.macaddr;
     s->nic = qemu_new_nic(&net_i40e_vf_info, &s->conf,
                           object_get_typename(OBJECT(s)), dev->id,
                           &dev->mem_reentrancy_guard, s);
@@ -179,12 +176,12 @@ static void i40e_vf_exit(PCIDevice *pci_dev)
     msix_uninit(pci_dev, &s->msix, &s->msix);
 }
 
-/* A machine reset and a function-level reset are both VF resets. */
+/* A machine reset and a function-level reset. */
 static void i40e_vf_reset_hold(Object *obj, ResetType type)
 {
     I40EVFState *s = I40E_VF(obj);
 
-    i40e_vf_core_reset(&s->core);
+    i40e_vf_core_flr(&s->core);
 }
 
 static const VMStateDescription vmstate_i40e_vf_aq = {
@@ -303,6 +300,10 @@ static const VMStateDescription vmstate_i40e_vf = {
         VMSTATE_UINT32(core.ver.minor, I40EVFState),
         VMSTATE_UINT32(core.caps, I40EVFState),
         VMSTATE_BOOL(core.resources_sent, I40EVFState),
+        VMSTATE_UINT32(core.driver_caps, I40EVFState),
+        VMSTATE_BOOL(core.automask_vf0_off, I40EVFState),
+        VMSTATE_UINT8_ARRAY(core.default_mac.a, I40EVFState, ETH_ALEN),
+        VMSTATE_UINT16(core.num_vlan, I40EVFState),
         VMSTATE_UINT16(core.num_queue_pairs, I40EVFState),
         VMSTATE_STRUCT_ARRAY(core.rx, I40EVFState, I40E_VF_MAX_QUEUES, 1,
                              vmstate_i40e_vf_ring, I40EVFRing),
@@ -328,6 +329,9 @@ static const Property i40e_vf_properties[] = {
     DEFINE_PROP_UINT16("vectors", I40EVFState, core.num_vectors, 5),
     DEFINE_PROP_UINT16("vsi-id", I40EVFState, core.vsi_id, 1),
     DEFINE_PROP_BOOL("trusted", I40EVFState, core.trusted, false),
+    DEFINE_PROP_BOOL("spoofchk", I40EVFState, core.spoofchk, true),
+    DEFINE_PROP_UINT32("reset-delay", I40EVFState, core.reset_ms,
+                       I40E_VF_RESET_MS),
 };
 
 static void i40e_vf_class_init(ObjectClass *klass, const void *data)
@@ -356,6 +360,11 @@ static void i40e_vf_class_init(ObjectClass *klass, const void *data)
     object_class_property_set_description(klass, "trusted",
         "like 'ip link set ... vf N trust on': promiscuous mode and more "
         "filters");
+    object_class_property_set_description(klass, "spoofchk",
+        "like 'ip link set ... vf N spoofchk': drop (and count) frames sent "
+        "from a MAC or VLAN that is not the VF's");
+    object_class_property_set_description(klass, "reset-delay",
+        "milliseconds from a VF reset to VFACTIVE (i40e: about 30)");
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 

@@ -245,14 +245,22 @@ void qiavf_get_resources(QIavf *d, uint32_t caps)
 
     g_assert_cmpint(qiavf_call(d, VIRTCHNL_OP_GET_VF_RESOURCES, &req,
                                sizeof(req), buf, &len), ==, 0);
-    g_assert_cmpuint(len, >=, sizeof(*res) + sizeof(*vsi));
+    g_assert_cmpuint(len, ==, QIAVF_RESOURCES_LEN);
     g_assert_cmpuint(le16_to_cpu(res->num_vsis), ==, 1);
     g_assert_cmpint(le32_to_cpu(vsi->vsi_type), ==, VIRTCHNL_VSI_SRIOV);
     d->vsi_id = le16_to_cpu(vsi->vsi_id);
     d->num_queue_pairs = le16_to_cpu(res->num_queue_pairs);
     d->max_vectors = le16_to_cpu(res->max_vectors);
     d->caps = le32_to_cpu(res->vf_cap_flags);
+    d->max_mtu = le16_to_cpu(res->max_mtu);
     memcpy(d->mac, vsi->default_mac_addr, sizeof(d->mac));
+    /* Like iavf: no address from the PF, a random local one. */
+    if (!memcmp(d->mac, "\0\0\0\0\0\0", 6)) {
+        for (int i = 0; i < 6; i++) {
+            d->mac[i] = g_random_int();
+        }
+        d->mac[0] = (d->mac[0] & ~1) | 2;
+    }
     qiavf_drain_events(d);
 }
 

@@ -18,14 +18,26 @@
 #define QIAVF_AQ_BUF        4096
 #define QIAVF_MAX_QUEUES    I40E_VF_MAX_QUEUES
 
-/* The capabilities a current iavf asks for. */
+/* The capabilities Linux 6.12's iavf asks for (iavf_send_vf_config_msg). */
 #define QIAVF_IAVF_CAPS \
     (VIRTCHNL_VF_OFFLOAD_L2 | VIRTCHNL_VF_OFFLOAD_RSS_PF | \
      VIRTCHNL_VF_OFFLOAD_RSS_AQ | VIRTCHNL_VF_OFFLOAD_RSS_REG | \
      VIRTCHNL_VF_OFFLOAD_VLAN | VIRTCHNL_VF_OFFLOAD_WB_ON_ITR | \
      VIRTCHNL_VF_OFFLOAD_RSS_PCTYPE_V2 | VIRTCHNL_VF_OFFLOAD_ENCAP | \
+     VIRTCHNL_VF_OFFLOAD_TC_U32 | VIRTCHNL_VF_OFFLOAD_VLAN_V2 | \
+     VIRTCHNL_VF_OFFLOAD_CRC | VIRTCHNL_VF_OFFLOAD_ENCAP_CSUM | \
      VIRTCHNL_VF_OFFLOAD_REQ_QUEUES | VIRTCHNL_VF_OFFLOAD_ADQ | \
-     VIRTCHNL_VF_CAP_ADV_LINK_SPEED)
+     VIRTCHNL_VF_OFFLOAD_USO | VIRTCHNL_VF_OFFLOAD_FDIR_PF | \
+     VIRTCHNL_VF_OFFLOAD_ADV_RSS_PF | VIRTCHNL_VF_CAP_ADV_LINK_SPEED)
+
+/* What an X710 PF grants them; ENCAP and ADQ are withheld by the model. */
+#define QIAVF_X710_CAPS \
+    (VIRTCHNL_VF_OFFLOAD_L2 | VIRTCHNL_VF_OFFLOAD_REQ_QUEUES | \
+     VIRTCHNL_VF_CAP_ADV_LINK_SPEED | VIRTCHNL_VF_OFFLOAD_VLAN | \
+     VIRTCHNL_VF_OFFLOAD_RSS_PF)
+
+/* The GET_VF_RESOURCES reply of a 6.12 PF: one VSI, legacy-sized. */
+#define QIAVF_RESOURCES_LEN 52
 
 typedef struct QIavfRing {
     uint64_t ring;
@@ -50,7 +62,8 @@ typedef struct QIavf {
     uint16_t num_queue_pairs;
     uint16_t max_vectors;
     uint32_t caps;
-    uint8_t mac[6];
+    uint8_t mac[6];     /* the PF's, or chosen at random when it gave none */
+    uint16_t max_mtu;
     bool link_up;
     unsigned int link_events;
     unsigned int reset_events;
