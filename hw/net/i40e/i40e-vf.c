@@ -263,6 +263,26 @@ static const VMStateDescription vmstate_i40e_vf_stats = {
     }
 };
 
+/*
+ * What the PF and the silicon keep beyond version 1 of the stream: the
+ * requested capabilities, the VF's own primary MAC, the VLAN count,
+ * vector-0 cause and auto-mask state, and a malicious-driver stop.
+ */
+static const VMStateDescription vmstate_i40e_vf_pf_state = {
+    .name = "i40e-vf/pf-state",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(core.driver_caps, I40EVFState),
+        VMSTATE_UINT8_ARRAY(core.default_mac.a, I40EVFState, ETH_ALEN),
+        VMSTATE_UINT16(core.num_vlan, I40EVFState),
+        VMSTATE_UINT32(core.icr01_unsignalled, I40EVFState),
+        VMSTATE_BOOL(core.automask_vf0_off, I40EVFState),
+        VMSTATE_BOOL(core.mdd_disabled, I40EVFState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 static int i40e_vf_post_load(void *opaque, int version_id)
 {
     I40EVFState *s = opaque;
@@ -320,6 +340,10 @@ static const VMStateDescription vmstate_i40e_vf = {
         VMSTATE_STRUCT(core.stats, I40EVFState, 1, vmstate_i40e_vf_stats,
                        struct virtchnl_eth_stats),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_i40e_vf_pf_state,
+        NULL
     }
 };
 
