@@ -1520,6 +1520,27 @@ static void test_tx_mdd(void)
 }
 
 /*
+ * A frame over the port's 9728-byte maximum (I40E_MAX_RXBUFFER) does not
+ * leave, and counts in tx_errors; the queue carries on.
+ */
+static void test_tx_oversize(void)
+{
+    const size_t tx_errors = offsetof(struct virtchnl_eth_stats, tx_errors);
+    static uint8_t frame[9800];
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    make_udp(frame, peer_mac, 1, "oversize");
+    stw_be_p(frame + 14 + 2, sizeof(frame) - 14);
+    tx_raw(&f, frame, sizeof(frame), 5, 0);
+    qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "next"), 0, 0, 0);
+    g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
+                             "next"));
+    g_assert_cmpuint(get_stat(&f.d, tx_errors), ==, 1);
+    fixture_stop(&f);
+}
+
+/*
  * i40e_reset_vf sleeps 20-40 ms before writing VFACTIVE: the driver sees
  * the reset in progress for tens of milliseconds, not at once.
  */
@@ -1623,6 +1644,7 @@ int main(int argc, char **argv)
     qtest_add_func("/i40e-vf/irq/vec0-rx-polling", test_irq_vec0_rx_polling);
     qtest_add_func("/i40e-vf/tx/spoofchk", test_tx_spoofchk);
     qtest_add_func("/i40e-vf/tx/mdd", test_tx_mdd);
+    qtest_add_func("/i40e-vf/tx/oversize", test_tx_oversize);
     qtest_add_func("/i40e-vf/migration/irq-at-resume",
                    test_migrate_irq_at_resume);
     qtest_add_func("/i40e-vf/migration", test_migrate);
