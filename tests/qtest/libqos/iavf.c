@@ -156,6 +156,7 @@ static void handle_event(QIavf *d, const uint8_t *buf, uint16_t len)
     switch (le32_to_cpu(ev->event)) {
     case VIRTCHNL_EVENT_LINK_CHANGE:
         d->link_up = ev->link_status;
+        d->link_speed = le32_to_cpu(ev->link_speed);
         d->link_events++;
         break;
     case VIRTCHNL_EVENT_RESET_IMPENDING:

@@ -65,6 +65,7 @@ typedef struct QIavf {
     uint8_t mac[6];     /* the PF's, or chosen at random when it gave none */
     uint16_t max_mtu;
     bool link_up;
+    uint32_t link_speed;    /* as the last event gave it */
     unsigned int link_events;
     unsigned int reset_events;
 
