@@ -1398,6 +1398,7 @@ static void test_enable_queues_i40e(void)
     };
     uint8_t frame[256];
     uint64_t desc[2];
+    uint32_t cmd;
     size_t len;
     Fixture f;
 
@@ -1421,9 +1422,9 @@ static void test_enable_queues_i40e(void)
     len = make_udp(frame, peer_mac, 1, "queued-while-stopped");
     qtest_memwrite(f.d.qts, f.d.tx[0].bufs, frame, len);
     desc[0] = cpu_to_le64(f.d.tx[0].bufs);
+    cmd = I40E_TXD_CMD_EOP | I40E_TXD_CMD_RS | I40E_TXD_CMD_ICRC;
     desc[1] = cpu_to_le64(I40E_TXD_DTYPE_DATA |
-                          ((uint64_t)(I40E_TXD_CMD_EOP | I40E_TXD_CMD_RS |
-                                      I40E_TXD_CMD_ICRC) << I40E_TXD_CMD_SHIFT) |
+                          ((uint64_t)cmd << I40E_TXD_CMD_SHIFT) |
                           ((uint64_t)len << I40E_TXD_BUF_SZ_SHIFT));
     qtest_memwrite(f.d.qts, f.d.tx[0].ring, desc, sizeof(desc));
     qiavf_wr(&f.d, I40E_QTX_TAIL1(0), 1);

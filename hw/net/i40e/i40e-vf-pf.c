@@ -13,15 +13,8 @@
 #include "qemu/cutils.h"
 #include "net/net.h"
 #include "i40e-vf-core.h"
+#include "i40e-vf-pf.h"
 #include "trace.h"
-
-/*
- * The Linux 6.12 i40e PF puts negative errnos on the wire, never the
- * VIRTCHNL_STATUS_* values (i40e_vc_send_msg_to_vf).
- */
-#define I40E_VC_EPERM               (-1)
-#define I40E_VC_EINVAL              (-22)
-#define I40E_VC_EOPNOTSUPP          (-95)
 
 /*
  * Capabilities an X710 PF grants (i40e_vc_get_vf_resources_msg): some
@@ -44,37 +37,22 @@
 /* i40e_eth_stats: the virtchnl counters and rx_discards_other (0). */
 #define I40E_VF_STATS_LEN           (sizeof(struct virtchnl_eth_stats) + 8)
 
-#define I40E_VF_MAX_HDR_SPLIT       (2 * 1024 - 64)
-
-typedef struct I40EVFReply {
-    uint8_t buf[128] QEMU_ALIGNED(8);   /* holds virtchnl structures */
-    uint16_t len;
-    bool none;          /* the VF is being reset: no reply */
-} I40EVFReply;
-
 typedef struct I40EVFMsgHandler {
     int (*handle)(I40EVFCore *core, const uint8_t *msg, uint16_t len,
                   I40EVFReply *reply);
-    bool link_event;    /* the reply, whatever its status, is followed by
-                         * the link state */
+    bool link_event;    /* the link state follows any reply */
 } I40EVFMsgHandler;
 
-static int bad_param(const char *what, unsigned int val)
+int i40e_vf_pf_bad_param(const char *what, unsigned int val)
 {
     qemu_log_mask(LOG_GUEST_ERROR, "i40e-vf: virtchnl: bad %s %u\n",
                   what, val);
     return I40E_VC_EINVAL;
 }
 
-static int check_vsi(I40EVFCore *core, uint16_t vsi_id)
+int i40e_vf_pf_check_vsi(I40EVFCore *core, uint16_t vsi_id)
 {
-    return vsi_id == core->vsi_id ? 0 : bad_param("vsi_id", vsi_id);
-}
-
-/* i40e_validate_queue_map: every set bit names one of the VF's queues. */
-static int check_queue_map(I40EVFCore *core, uint16_t map)
-{
-    return map >> core->num_queue_pairs ? bad_param("queue map", map) : 0;
+    return vsi_id == core->vsi_id ? 0 : i40e_vf_pf_bad_param("vsi_id", vsi_id);
 }
 
 /* i40e_set_vf_link_state: the format the VF asked for; 0 when down. */
@@ -133,7 +111,7 @@ static int vc_reset_vf(I40EVFCore *core, const uint8_t *msg, uint16_t len,
                        I40EVFReply *reply)
 {
     if (len) {
-        return bad_param("RESET_VF length", len);
+        return i40e_vf_pf_bad_param("RESET_VF length", len);
     }
     reply->none = true;
     i40e_vf_core_reset(core);
@@ -173,8 +151,8 @@ static int vc_get_vf_resources(I40EVFCore *core, const uint8_t *msg,
     struct virtchnl_vsi_resource *vsi = res->vsi_res;
 
     if (core->resources_sent) {
-        return bad_param("GET_VF_RESOURCES without a reset since the last,"
-                         " length", len);
+        return i40e_vf_pf_bad_param("GET_VF_RESOURCES again before a reset,"
+                                    " length", len);
     }
     core->driver_caps = len ? ldl_le_p(msg) : VIRTCHNL_VF_BASE_CAPS_1_0;
     core->caps = grant_caps(core->driver_caps);
@@ -198,245 +176,6 @@ static int vc_get_vf_resources(I40EVFCore *core, const uint8_t *msg,
     return 0;
 }
 
-/* i40e_config_vsi_tx_queue: ring length 0 and any base are accepted. */
-static int config_txq(I40EVFCore *core, uint16_t q,
-                      const struct virtchnl_txq_info *t)
-{
-    I40EVFRing *tx = &core->tx[q];
-    uint16_t len = le16_to_cpu(t->ring_len);
-
-    if (len % 8 || len > I40E_VF_MAX_RING_LEN) {
-        return bad_param("TX ring length", len);
-    }
-    tx->base = le64_to_cpu(t->dma_ring_addr) & ~(uint64_t)
-               (I40E_VF_RING_ALIGN - 1);
-    tx->len = len;
-    tx->head = 0;
-    tx->headwb = le16_to_cpu(t->headwb_enabled) & 1;
-    tx->headwb_addr = le64_to_cpu(t->dma_headwb_addr);
-    return 0;
-}
-
-/*
- * i40e_config_vsi_rx_queue: ring length and buffer size 0 are accepted;
- * header split is accepted and not done (frames go whole into the data
- * buffers, as if the VF had not asked for it).
- */
-static int config_rxq(I40EVFCore *core, uint16_t q,
-                      const struct virtchnl_rxq_info *r)
-{
-    I40EVFRing *rx = &core->rx[q];
-    uint32_t len = le32_to_cpu(r->ring_len);
-    uint32_t dbuf = le32_to_cpu(r->databuffer_size);
-    uint32_t max_pkt = le32_to_cpu(r->max_pkt_size);
-
-    if (len % 32 || len > I40E_VF_MAX_RING_LEN) {
-        return bad_param("RX ring length", len);
-    }
-    if (le16_to_cpu(r->splithdr_enabled) &&
-        le16_to_cpu(r->hdr_size) > I40E_VF_MAX_HDR_SPLIT) {
-        return bad_param("RX header buffer size", le16_to_cpu(r->hdr_size));
-    }
-    if (dbuf > I40E_VF_MAX_RXBUF) {
-        return bad_param("RX buffer size", dbuf);
-    }
-    if (max_pkt < I40E_VF_MIN_PKT || max_pkt > I40E_VF_MAX_PKT) {
-        return bad_param("RX max packet size", max_pkt);
-    }
-    rx->base = le64_to_cpu(r->dma_ring_addr) & ~(uint64_t)
-               (I40E_VF_RING_ALIGN - 1);
-    rx->len = len;
-    rx->head = 0;
-    /* The hardware takes the buffer size in 128-byte units. */
-    rx->buf_size = QEMU_ALIGN_DOWN(dbuf, I40E_VF_RXBUF_UNIT);
-    rx->max_pkt = max_pkt;
-    return 0;
-}
-
-/* i40e_vc_config_queues_msg: the ids of one pair. */
-static int check_qpair(I40EVFCore *core, uint16_t vsi_id,
-                       const struct virtchnl_queue_pair_info *qp)
-{
-    uint16_t q = le16_to_cpu(qp->txq.queue_id);
-
-    if (q >= core->num_queue_pairs) {
-        return bad_param("queue id", q);
-    }
-    if (le16_to_cpu(qp->txq.vsi_id) != vsi_id ||
-        le16_to_cpu(qp->rxq.vsi_id) != vsi_id ||
-        le16_to_cpu(qp->rxq.queue_id) != q) {
-        return bad_param("queue pair ids of queue", q);
-    }
-    return 0;
-}
-
-/* Pair by pair, RX then TX: a bad pair leaves the ones before it set. */
-static int vc_config_vsi_queues(I40EVFCore *core, const uint8_t *msg,
-                                uint16_t len, I40EVFReply *reply)
-{
-    const struct virtchnl_vsi_queue_config_info *qci = (const void *)msg;
-    uint16_t vsi_id = le16_to_cpu(qci->vsi_id);
-    uint16_t n = le16_to_cpu(qci->num_queue_pairs);
-    int ret = check_vsi(core, vsi_id);
-
-    if (!ret && n > I40E_VF_MAX_QUEUES) {
-        ret = bad_param("number of queue pairs", n);
-    }
-    for (int i = 0; !ret && i < n; i++) {
-        const struct virtchnl_queue_pair_info *qp = &qci->qpair[i];
-        uint16_t q = le16_to_cpu(qp->txq.queue_id);
-
-        ret = check_qpair(core, vsi_id, qp) ?:
-              config_rxq(core, q, &qp->rxq) ?:
-              config_txq(core, q, &qp->txq);
-        if (!ret) {
-            trace_i40e_vf_pf_config_queue(q, core->tx[q].base,
-                                          core->tx[q].len, core->rx[q].base,
-                                          core->rx[q].len,
-                                          core->rx[q].buf_size,
-                                          core->rx[q].max_pkt);
-        }
-    }
-    return ret;
-}
-
-/* i40e_config_irq_link_list: the vector's cause list is rebuilt. */
-static void map_vector(I40EVFCore *core, const struct virtchnl_vector_map *m)
-{
-    uint16_t v = le16_to_cpu(m->vector_id);
-    uint16_t rxq = le16_to_cpu(m->rxq_map), txq = le16_to_cpu(m->txq_map);
-
-    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        if (core->rx[q].vector == v) {
-            core->rx[q].vector = I40E_VF_NO_VECTOR;
-        }
-        if (core->tx[q].vector == v) {
-            core->tx[q].vector = I40E_VF_NO_VECTOR;
-        }
-        if (rxq & BIT(q)) {
-            core->rx[q].vector = v;
-            core->rx[q].itr_idx = le16_to_cpu(m->rxitr_idx) & 3;
-        }
-        if (txq & BIT(q)) {
-            core->tx[q].vector = v;
-            core->tx[q].itr_idx = le16_to_cpu(m->txitr_idx) & 3;
-        }
-    }
-    /* GLINT_CTL.DIS_AUTOMASK_VF0, a PF-wide bit no VF reset clears */
-    if (v == 0 && (rxq | txq) &&
-        (core->driver_caps & VIRTCHNL_VF_OFFLOAD_RX_POLLING)) {
-        core->automask_vf0_off = true;
-    }
-    trace_i40e_vf_pf_irq_map(v, rxq, txq);
-}
-
-/* i40e_vc_config_irq_map_msg: map by map; a bad one stops the rest. */
-static int vc_config_irq_map(I40EVFCore *core, const uint8_t *msg,
-                             uint16_t len, I40EVFReply *reply)
-{
-    const struct virtchnl_irq_map_info *imi = (const void *)msg;
-    uint16_t n = le16_to_cpu(imi->num_vectors);
-
-    if (n > core->num_vectors) {
-        return bad_param("number of vectors", n);
-    }
-    for (int i = 0; i < n; i++) {
-        const struct virtchnl_vector_map *m = &imi->vecmap[i];
-        int ret;
-
-        if (le16_to_cpu(m->vector_id) >= core->num_vectors) {
-            return bad_param("vector id", le16_to_cpu(m->vector_id));
-        }
-        ret = check_vsi(core, le16_to_cpu(m->vsi_id)) ?:
-              check_queue_map(core, le16_to_cpu(m->rxq_map)) ?:
-              check_queue_map(core, le16_to_cpu(m->txq_map));
-        if (ret) {
-            return ret;
-        }
-        map_vector(core, m);
-    }
-    return 0;
-}
-
-/*
- * i40e_vc_validate_vqs_bitmaps: only 16 bits and not both empty; bits
- * beyond the VF's queues are ignored here (i40e applies them to queues
- * that are not the VF's).
- */
-static int check_queue_select(I40EVFCore *core, const uint8_t *msg,
-                              uint32_t *rxq, uint32_t *txq)
-{
-    const struct virtchnl_queue_select *qs = (const void *)msg;
-    uint32_t mask = MAKE_64BIT_MASK(0, core->num_queue_pairs);
-    int ret = check_vsi(core, le16_to_cpu(qs->vsi_id));
-
-    *rxq = le32_to_cpu(qs->rx_queues);
-    *txq = le32_to_cpu(qs->tx_queues);
-    if (!ret && (!(*rxq | *txq) || *rxq >> 16 || *txq >> 16)) {
-        ret = bad_param("queue selection", *rxq | *txq);
-    }
-    *rxq &= mask;
-    *txq &= mask;
-    return ret;
-}
-
-/*
- * i40e_control_tx_q / i40e_control_rx_q: a queue already in the state
- * asked for is left alone; a TX queue that starts gets head 0, its tail
- * stays as written.  Unconfigured queues may start: they do nothing.
- */
-static int vc_enable_queues(I40EVFCore *core, const uint8_t *msg,
-                            uint16_t len, I40EVFReply *reply)
-{
-    uint32_t rxq, txq;
-    int ret = check_queue_select(core, msg, &rxq, &txq);
-
-    if (ret) {
-        return ret;
-    }
-    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        if (rxq & BIT(q)) {
-            core->rx[q].enabled = true;
-        }
-    }
-    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        I40EVFRing *tx = &core->tx[q];
-
-        if ((txq & BIT(q)) && !tx->enabled) {
-            tx->enabled = true;
-            tx->head = 0;
-            if (tx->tail != tx->head) {
-                core->tx_pending |= BIT(q);
-                qemu_bh_schedule(core->tx_bh);
-            }
-        }
-    }
-    trace_i40e_vf_pf_queues(true, rxq, txq);
-    qemu_flush_queued_packets(qemu_get_queue(core->nic));
-    return 0;
-}
-
-static int vc_disable_queues(I40EVFCore *core, const uint8_t *msg,
-                             uint16_t len, I40EVFReply *reply)
-{
-    uint32_t rxq, txq;
-    int ret = check_queue_select(core, msg, &rxq, &txq);
-
-    if (ret) {
-        return ret;
-    }
-    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        if (txq & BIT(q)) {
-            core->tx[q].enabled = false;
-        }
-        if (rxq & BIT(q)) {
-            core->rx[q].enabled = false;
-        }
-    }
-    trace_i40e_vf_pf_queues(false, rxq, txq);
-    return 0;
-}
-
 static bool valid_filter_addr(const uint8_t *addr)
 {
     return !buffer_is_zero(addr, ETH_ALEN) && !is_broadcast_ether_addr(addr);
@@ -456,7 +195,7 @@ static int check_mac_permission(I40EVFCore *core,
         const uint8_t *addr = al->list[i].addr;
 
         if (!valid_filter_addr(addr)) {
-            return bad_param("MAC filter address, element", i);
+            return i40e_vf_pf_bad_param("MAC filter address, element", i);
         }
         if (!core->trusted && core->admin_mac &&
             !is_multicast_ether_addr(addr) &&
@@ -496,7 +235,7 @@ static int vc_add_eth_addr(I40EVFCore *core, const uint8_t *msg,
                            uint16_t len, I40EVFReply *reply)
 {
     const struct virtchnl_ether_addr_list *al = (const void *)msg;
-    int ret = check_vsi(core, le16_to_cpu(al->vsi_id)) ?:
+    int ret = i40e_vf_pf_check_vsi(core, le16_to_cpu(al->vsi_id)) ?:
               check_mac_permission(core, al);
 
     for (int i = 0; !ret && i < le16_to_cpu(al->num_elements); i++) {
@@ -524,7 +263,7 @@ static int del_macs(I40EVFCore *core, const struct virtchnl_ether_addr_list *al,
             *default_deleted = true;
         }
         if (!i40e_vf_filter_del_mac(core, addr)) {
-            return bad_param("MAC filter to delete, element", i);
+            return i40e_vf_pf_bad_param("MAC filter to delete, element", i);
         }
     }
     return 0;
@@ -535,11 +274,11 @@ static int vc_del_eth_addr(I40EVFCore *core, const uint8_t *msg,
 {
     const struct virtchnl_ether_addr_list *al = (const void *)msg;
     bool default_deleted = false;
-    int ret = check_vsi(core, le16_to_cpu(al->vsi_id));
+    int ret = i40e_vf_pf_check_vsi(core, le16_to_cpu(al->vsi_id));
 
     for (int i = 0; !ret && i < le16_to_cpu(al->num_elements); i++) {
         if (!valid_filter_addr(al->list[i].addr)) {
-            ret = bad_param("MAC filter address, element", i);
+            ret = i40e_vf_pf_bad_param("MAC filter address, element", i);
         }
     }
     ret = ret ?: del_macs(core, al, &default_deleted);
@@ -559,13 +298,13 @@ static int vc_del_eth_addr(I40EVFCore *core, const uint8_t *msg,
 static int check_vlan_list(I40EVFCore *core, const uint8_t *msg)
 {
     const struct virtchnl_vlan_filter_list *vl = (const void *)msg;
-    int ret = check_vsi(core, le16_to_cpu(vl->vsi_id));
+    int ret = i40e_vf_pf_check_vsi(core, le16_to_cpu(vl->vsi_id));
 
     for (int i = 0; !ret && i < le16_to_cpu(vl->num_elements); i++) {
         uint16_t vid = lduw_le_p(&vl->vlan_id[i]);
 
         if (vid >= 4096) {
-            ret = bad_param("VLAN id", vid);
+            ret = i40e_vf_pf_bad_param("VLAN id", vid);
         }
     }
     return ret;
@@ -621,12 +360,12 @@ static int vc_config_promisc(I40EVFCore *core, const uint8_t *msg,
         trace_i40e_vf_pf_promisc_untrusted(flags);
         return 0;
     }
-    ret = check_vsi(core, le16_to_cpu(pi->vsi_id));
+    ret = i40e_vf_pf_check_vsi(core, le16_to_cpu(pi->vsi_id));
     if (ret) {
         return ret;
     }
     if (flags & ~(FLAG_VF_UNICAST_PROMISC | FLAG_VF_MULTICAST_PROMISC)) {
-        return bad_param("promiscuous flags", flags);
+        return i40e_vf_pf_bad_param("promiscuous flags", flags);
     }
     core->promisc = flags;
     trace_i40e_vf_pf_promisc(flags);
@@ -639,7 +378,7 @@ static int vc_get_stats(I40EVFCore *core, const uint8_t *msg, uint16_t len,
 {
     const struct virtchnl_queue_select *qs = (const void *)msg;
     const uint64_t *in = (const uint64_t *)&core->stats;
-    int ret = check_vsi(core, le16_to_cpu(qs->vsi_id));
+    int ret = i40e_vf_pf_check_vsi(core, le16_to_cpu(qs->vsi_id));
 
     reply->len = I40E_VF_STATS_LEN;
     for (size_t i = 0; !ret && i < sizeof(core->stats) / 8; i++) {
@@ -652,13 +391,13 @@ static int vc_config_rss_key(I40EVFCore *core, const uint8_t *msg,
                              uint16_t len, I40EVFReply *reply)
 {
     const struct virtchnl_rss_key *rk = (const void *)msg;
-    int ret = check_vsi(core, le16_to_cpu(rk->vsi_id));
+    int ret = i40e_vf_pf_check_vsi(core, le16_to_cpu(rk->vsi_id));
 
     if (ret) {
         return ret;
     }
     if (le16_to_cpu(rk->key_len) != VIRTCHNL_RSS_KEY_SIZE) {
-        return bad_param("RSS key length", le16_to_cpu(rk->key_len));
+        return i40e_vf_pf_bad_param("RSS key length", le16_to_cpu(rk->key_len));
     }
     memcpy(core->rss_key, rk->key, VIRTCHNL_RSS_KEY_SIZE);
     return 0;
@@ -668,17 +407,18 @@ static int vc_config_rss_lut(I40EVFCore *core, const uint8_t *msg,
                              uint16_t len, I40EVFReply *reply)
 {
     const struct virtchnl_rss_lut *rl = (const void *)msg;
-    int ret = check_vsi(core, le16_to_cpu(rl->vsi_id));
+    int ret = i40e_vf_pf_check_vsi(core, le16_to_cpu(rl->vsi_id));
 
     if (ret) {
         return ret;
     }
     if (le16_to_cpu(rl->lut_entries) != VIRTCHNL_RSS_LUT_SIZE) {
-        return bad_param("RSS LUT size", le16_to_cpu(rl->lut_entries));
+        return i40e_vf_pf_bad_param("RSS LUT size",
+                                    le16_to_cpu(rl->lut_entries));
     }
     for (int i = 0; i < VIRTCHNL_RSS_LUT_SIZE; i++) {
         if (rl->lut[i] >= core->num_queue_pairs) {
-            return bad_param("RSS LUT queue", rl->lut[i]);
+            return i40e_vf_pf_bad_param("RSS LUT queue", rl->lut[i]);
         }
     }
     memcpy(core->rss_lut, rl->lut, VIRTCHNL_RSS_LUT_SIZE);
@@ -748,7 +488,8 @@ static int vc_disable_channels(I40EVFCore *core, const uint8_t *msg,
 static int vc_refused(I40EVFCore *core, const uint8_t *msg, uint16_t len,
                       I40EVFReply *reply)
 {
-    return bad_param("request for a feature not granted, length", len);
+    return i40e_vf_pf_bad_param("request for a feature not granted, length",
+                                len);
 }
 
 /* Known to the 6.12 validator, without a case in i40e_vc_process_vf_msg */
@@ -772,10 +513,10 @@ static const I40EVFMsgHandler i40e_vf_handlers[] = {
     [VIRTCHNL_OP_GET_VF_RESOURCES] = { vc_get_vf_resources, true },
     [VIRTCHNL_OP_CONFIG_TX_QUEUE] = { vc_not_supported },
     [VIRTCHNL_OP_CONFIG_RX_QUEUE] = { vc_not_supported },
-    [VIRTCHNL_OP_CONFIG_VSI_QUEUES] = { vc_config_vsi_queues },
-    [VIRTCHNL_OP_CONFIG_IRQ_MAP] = { vc_config_irq_map },
-    [VIRTCHNL_OP_ENABLE_QUEUES] = { vc_enable_queues, true },
-    [VIRTCHNL_OP_DISABLE_QUEUES] = { vc_disable_queues },
+    [VIRTCHNL_OP_CONFIG_VSI_QUEUES] = { i40e_vf_pf_config_vsi_queues },
+    [VIRTCHNL_OP_CONFIG_IRQ_MAP] = { i40e_vf_pf_config_irq_map },
+    [VIRTCHNL_OP_ENABLE_QUEUES] = { i40e_vf_pf_enable_queues, true },
+    [VIRTCHNL_OP_DISABLE_QUEUES] = { i40e_vf_pf_disable_queues },
     [VIRTCHNL_OP_ADD_ETH_ADDR] = { vc_add_eth_addr },
     [VIRTCHNL_OP_DEL_ETH_ADDR] = { vc_del_eth_addr },
     [VIRTCHNL_OP_ADD_VLAN] = { vc_add_vlan },
