@@ -1185,6 +1185,11 @@ static void test_opcodes(void)
     g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs),
                                buf, &len), ==, I40E_EINVAL);
     g_assert_cmpmem(buf, len, zeros, sizeof(zeros));
+    /* i40e_vc_set_rss_hena: no checks, into the VF's VFQF_HENA */
+    g_assert_cmpint(call_len(&f.d, VIRTCHNL_OP_SET_RSS_HENA, 8, 7, 0x81,
+                             NULL, NULL), ==, 0);
+    g_assert_cmphex(qiavf_rd(&f.d, I40E_VFQF_HENA(0)), ==, 0);
+    g_assert_cmphex(qiavf_rd(&f.d, I40E_VFQF_HENA(1)), ==, 0x81000000);
     /* i40e_vc_config_promiscuous_mode_msg: untrusted, yes before checks */
     g_assert_cmpint(call_len(&f.d, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE, 4, 2,
                              0xff, NULL, NULL), ==, 0);

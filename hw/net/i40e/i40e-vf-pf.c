@@ -433,10 +433,13 @@ static int vc_get_rss_hena_caps(I40EVFCore *core, const uint8_t *msg,
     return 0;
 }
 
+/* i40e_vc_set_rss_hena: no checks; it is the VF's VFQF_HENA register. */
 static int vc_set_rss_hena(I40EVFCore *core, const uint8_t *msg,
                            uint16_t len, I40EVFReply *reply)
 {
     core->rss_hena = ldq_le_p(msg);
+    core->rss_hena_reg[0] = core->rss_hena;
+    core->rss_hena_reg[1] = core->rss_hena >> 32;
     return 0;
 }
 

@@ -371,6 +371,9 @@ static void i40e_vf_class_init(ObjectClass *klass, const void *data)
     dc->desc = "Intel Ethernet 700 Series (X710) Virtual Function";
     dc->vmsd = &vmstate_i40e_vf;
     device_class_set_props(dc, i40e_vf_properties);
+    object_class_property_set_description(klass, "mac",
+        "like 'ip link set ... vf N mac M': the VF may add no other unicast "
+        "address unless trusted; without it the VF picks its own");
     object_class_property_set_description(klass, "queues",
         "queue pairs the PF grants (1-16); the guest may request more");
     object_class_property_set_description(klass, "vectors",
