@@ -19,6 +19,14 @@ while [ "$(cat /sys/class/net/eth0/carrier)" != 1 ] && [ $n -gt 0 ]; do
     sleep 0.1; n=$((n-1))
 done
 ip addr add "$(arg ip)/24" dev eth0
+# Optionally the same fixed interrupt moderation on every NIC (igb pairs
+# its TX with RX, so rx-usecs sets both there).
+if [ "$(arg coalesce)" ]; then
+    ethtool -C eth0 adaptive-rx off adaptive-tx off 2>/dev/null
+    ethtool -C eth0 rx-usecs "$(arg coalesce)" 2>/dev/null
+    ethtool -C eth0 tx-usecs "$(arg coalesce)" 2>/dev/null
+    echo "BENCH coalesce $(ethtool -c eth0 | sed -n 's/^rx-usecs: *//p')"
+fi
 echo "BENCH driver $(basename "$(readlink /sys/class/net/eth0/device/driver)")"
 if [ "$(arg tool)" = nc ]; then
     # busybox nc: small reads and writes, as an ordinary program does.

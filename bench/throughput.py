@@ -75,21 +75,27 @@ class Timed:
         self.result = (moved * 8 / secs / 1e6, pkts / secs, moved)
 
 
-def run_vm(qemu, guest, nic, smp, tool, nbytes, timeout, extra=()):
+def run_vm(qemu, guest, nic, smp, args, timeout):
+    nbytes = args.mbytes << 20
     sink, source = Timed(nbytes, False), Timed(nbytes, True)
     append = ('console=ttyS0 quiet panic=-1 bench.ip=%s bench.host=%s '
               'bench.sink=%d bench.source=%d bench.bytes=%d bench.tool=%s' %
-              (GUEST, HOST, sink.port, source.port, nbytes, tool))
+              (GUEST, HOST, sink.port, source.port, nbytes, args.tool))
+    if args.coalesce is not None:
+        append += ' bench.coalesce=%d' % args.coalesce
     cmd = [qemu, '-M', 'q35', '-accel', 'tcg', '-m', '1024', '-smp', str(smp),
            '-nodefaults', '-no-user-config', '-display', 'none',
            '-serial', 'stdio', '-no-reboot',
            '-kernel', os.path.join(guest, 'vmlinuz'),
            '-initrd', os.path.join(guest, 'initrd'), '-append', append,
            '-netdev', 'tap,id=n0,ifname=%s,script=no,downscript=no' % TAP,
-           '-device', '%s,netdev=n0' % nic] + list(extra)
+           '-device', '%s,netdev=n0' % nic] + args.qemu_arg
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          timeout=timeout, text=True, errors='replace',
                          preexec_fn=netns.die_with_parent).stdout
+    if args.coalesce is not None and \
+            'BENCH coalesce %d\n' % args.coalesce not in out:
+        sys.exit('%s: ethtool -C did not take:\n%s' % (nic, out[-2000:]))
     if 'BENCH done' not in out or not sink.result or not source.result:
         sys.exit('%s: the guest did not finish:\n%s' % (nic, out[-2000:]))
     if sink.result[2] != nbytes or source.result[2] != nbytes:
@@ -106,7 +112,8 @@ def build_guest(kernel, guest):
                     kernel, os.path.join(HERE, 'guest-bench.sh'),
                     guest, 'iavf', 'igb'], check=True,
                    stdout=subprocess.DEVNULL,
-                   env=dict(os.environ, GUEST_BIN=pump))
+                   env=dict(os.environ, GUEST_BIN=pump + ' ' +
+                            (shutil.which('ethtool') or '')))
 
 
 def main():
@@ -121,6 +128,10 @@ def main():
     ap.add_argument('--tool', choices=('netpump', 'nc'), default='netpump',
                     help='guest program: netpump (large writes) or busybox '
                     'nc (small ones)')
+    ap.add_argument('--coalesce', type=int, metavar='USECS',
+                    help='fixed interrupt moderation for both NICs '
+                    '(ethtool -C, adaptive off) instead of the drivers\' '
+                    'defaults')
     ap.add_argument('--qemu-arg', action='append', default=[],
                     help='extra QEMU argument (e.g. -trace ...), repeatable')
     ap.add_argument('--guest', help=argparse.SUPPRESS)
@@ -151,8 +162,7 @@ def measure(args):
         rows = {}
         for _ in range(args.runs):
             for nic in ('igb', 'i40e-vf'):
-                r = run_vm(qemu, args.guest, nic, smp, args.tool,
-                           args.mbytes << 20, 600, args.qemu_arg)
+                r = run_vm(qemu, args.guest, nic, smp, args, 600)
                 rows.setdefault(nic, []).append(r)
         med = {nic: [statistics.median(col) for col in zip(*runs)]
                for nic, runs in rows.items()}

@@ -74,7 +74,7 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/lib/modules" "$root/proc" "$root/sys" \
          "$root/dev" "$root/tmp" "$root/etc"
 cp /bin/busybox ${GUEST_BIN:-} "$root/bin/"
-for lib in $(for b in ${GUEST_BIN:-}; do ldd "$b" 2>/dev/null; done |
+for lib in $(for b in ${GUEST_BIN:-}; do ldd "$b" 2>/dev/null || true; done |
              grep -o '/[^ ]*' | sort -u); do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
