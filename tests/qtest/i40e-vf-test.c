@@ -1824,16 +1824,41 @@ static void test_irq_vec0_rx_polling(void)
 }
 
 /*
+ * Migrate the fixture's VM to a new one with the same VF and continue the
+ * fixture there.  A stopped source leaves the destination stopped (and
+ * libqos's migrate() then leaves the allocator to us).
+ */
+static void fixture_migrate(Fixture *f, bool stopped)
+{
+    g_autofree char *uri = g_strdup_printf("unix:%s/i40e-vf-mig-%d.sock",
+                                           g_get_tmp_dir(), getpid());
+    QOSState *dst;
+    int dsock[2];
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, dsock), ==, 0);
+    dst = qtest_pc_boot("-netdev socket,fd=%d,id=n0 "
+                        "-device i40e-vf,netdev=n0,addr=04.0,mac=" VF_MAC
+                        ",vsi-id=%d -incoming %s", dsock[1], VF_VSI, uri);
+    migrate(f->qs, dst, uri);
+    if (stopped) {
+        migrate_allocator(&f->qs->alloc, &dst->alloc);
+    }
+    qtest_shutdown(f->qs);
+    close(f->sock[0]);
+    close(f->sock[1]);
+    f->qs = dst;
+    f->sock[0] = dsock[0];
+    f->sock[1] = dsock[1];
+    qiavf_switch(&f->d, dst);
+}
+
+/*
  * post_load raises nothing: an interrupt held back by its ITR interval on
  * the source fires on the destination only once the VM runs.
  */
 static void test_migrate_irq_at_resume(void)
 {
-    g_autofree char *uri = g_strdup_printf("unix:%s/i40e-vf-mig-irq-%d.sock",
-                                           g_get_tmp_dir(), getpid());
     uint8_t frame[256];
-    QOSState *dst;
-    int dsock[2];
     Fixture f;
 
     fixture_up(&f, "", 1);
@@ -1849,22 +1874,9 @@ static void test_migrate_irq_at_resume(void)
     g_assert_false(qiavf_irq_seen(&f.d, 1));
 
     qtest_qmp_assert_success(f.qs->qts, "{ 'execute': 'stop' }");
-    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, dsock), ==, 0);
-    dst = qtest_pc_boot("-netdev socket,fd=%d,id=n0 "
-                        "-device i40e-vf,netdev=n0,addr=04.0,mac=" VF_MAC
-                        ",vsi-id=%d -incoming %s", dsock[1], VF_VSI, uri);
-    migrate(f.qs, dst, uri);
-    migrate_allocator(&f.qs->alloc, &dst->alloc);
-    qtest_shutdown(f.qs);
-    close(f.sock[0]);
-    close(f.sock[1]);
-    f.qs = dst;
-    f.sock[0] = dsock[0];
-    f.sock[1] = dsock[1];
-    qiavf_switch(&f.d, dst);
-
+    fixture_migrate(&f, true);
     g_assert_false(qiavf_irq_seen(&f.d, 1));
-    qtest_qmp_assert_success(dst->qts, "{ 'execute': 'cont' }");
+    qtest_qmp_assert_success(f.qs->qts, "{ 'execute': 'cont' }");
     g_assert_true(qiavf_irq_seen(&f.d, 1));
     fixture_stop(&f);
 }
@@ -2023,11 +2035,7 @@ static void test_reset_timing(void)
 
 static void test_migrate(void)
 {
-    g_autofree char *uri = g_strdup_printf("unix:%s/i40e-vf-mig-%d.sock",
-                                           g_get_tmp_dir(), getpid());
     uint8_t frame[256];
-    QOSState *dst;
-    int dsock[2];
     Fixture f;
     char tag[32];
 
@@ -2041,19 +2049,7 @@ static void test_migrate(void)
         g_assert_cmpuint(sock_recv(&f, frame, sizeof(frame)), >, 0);
     }
 
-    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, dsock), ==, 0);
-    dst = qtest_pc_boot("-netdev socket,fd=%d,id=n0 "
-                        "-device i40e-vf,netdev=n0,addr=04.0,mac=" VF_MAC
-                        ",vsi-id=%d -incoming %s", dsock[1], VF_VSI, uri);
-    migrate(f.qs, dst, uri);
-    qtest_shutdown(f.qs);
-    close(f.sock[0]);
-    close(f.sock[1]);
-    f.qs = dst;
-    f.sock[0] = dsock[0];
-    f.sock[1] = dsock[1];
-    qiavf_switch(&f.d, dst);
-
+    fixture_migrate(&f, false);
     for (int i = 0; i < 100; i++) {
         uint32_t slot = f.d.rx[0].next;
         uint64_t qw0, qw1;

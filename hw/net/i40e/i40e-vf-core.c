@@ -174,8 +174,7 @@ static uint32_t rd_tx_tail(I40EVFCore *core, unsigned int i)
 static void wr_tx_tail(I40EVFCore *core, unsigned int i, uint32_t val)
 {
     core->tx[i].tail = val & I40E_QTAIL_MASK;
-    core->tx_pending |= BIT(i);
-    qemu_bh_schedule(core->tx_bh);
+    i40e_vf_tx_schedule(core, i);
 }
 
 static uint32_t rd_rx_tail(I40EVFCore *core, unsigned int i)
@@ -520,10 +519,9 @@ static void i40e_vf_vm_state_change(void *opaque, bool running,
     }
     for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
         if (core->tx[q].enabled && core->tx[q].head != core->tx[q].tail) {
-            core->tx_pending |= BIT(q);
+            i40e_vf_tx_schedule(core, q);
         }
     }
-    qemu_bh_schedule(core->tx_bh);
 }
 
 bool i40e_vf_link_up(I40EVFCore *core)

@@ -182,6 +182,7 @@ int i40e_vf_rss_queue(I40EVFCore *core, struct NetRxPkt *pkt,
                       uint32_t *hash);
 
 /* i40e-vf-txrx.c: the data path */
+void i40e_vf_tx_schedule(I40EVFCore *core, unsigned int q);
 void i40e_vf_tx_bh(void *opaque);
 void i40e_vf_rx_tail_written(I40EVFCore *core, unsigned int q);
 ssize_t i40e_vf_receive(I40EVFCore *core, const uint8_t *buf, size_t size);

@@ -35,7 +35,14 @@ static int config_txq(I40EVFCore *core, uint16_t q,
     tx->base = le64_to_cpu(t->dma_ring_addr) & ~(uint64_t)
                (I40E_VF_RING_ALIGN - 1);
     tx->len = len;
+    /*
+     * A new context starts empty: i40e's own ifdown/ifup reuses a queue
+     * with a fresh ring and never writes its TX tail, so the silicon must
+     * clear it here.  (RX tails are kept: iavf fills its RX ring before
+     * this message arrives.)
+     */
     tx->head = 0;
+    tx->tail = 0;
     tx->headwb = le16_to_cpu(t->headwb_enabled) & 1;
     tx->headwb_addr = le64_to_cpu(t->dma_headwb_addr);
     return 0;
@@ -231,8 +238,7 @@ int i40e_vf_pf_enable_queues(I40EVFCore *core, const uint8_t *msg,
             tx->enabled = true;
             tx->head = 0;
             if (tx->tail != tx->head) {
-                core->tx_pending |= BIT(q);
-                qemu_bh_schedule(core->tx_bh);
+                i40e_vf_tx_schedule(core, q);
             }
         }
     }

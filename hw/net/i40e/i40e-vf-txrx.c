@@ -363,7 +363,14 @@ static void i40e_vf_tx_kick(I40EVFCore *core, unsigned int q)
     }
 }
 
-/* The doorbells written since the last run; see wr_tx_tail. */
+/* Queue q has descriptors to send: the bottom half sends them. */
+void i40e_vf_tx_schedule(I40EVFCore *core, unsigned int q)
+{
+    core->tx_pending |= BIT(q);
+    qemu_bh_schedule(core->tx_bh);
+}
+
+/* The queues scheduled since the last run; see wr_tx_tail. */
 void i40e_vf_tx_bh(void *opaque)
 {
     I40EVFCore *core = opaque;
