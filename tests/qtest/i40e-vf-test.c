@@ -1994,6 +1994,45 @@ static void test_tx_mdd(void)
 }
 
 /*
+ * A driver's stop and start (DPDK keeps its rings): queues disabled, the
+ * same ring configured again and enabled, no TX tail written yet.  The
+ * new context must not replay the old tail over descriptors already sent;
+ * it sends from descriptor 0 when told to.
+ */
+static void test_tx_ifdown_ifup(void)
+{
+    struct virtchnl_queue_select qs = { .rx_queues = cpu_to_le32(1),
+                                        .tx_queues = cpu_to_le32(1) };
+    uint8_t frame[256];
+    uint64_t desc;
+    Fixture f;
+
+    fixture_up(&f, "", 1);
+    make_udp(frame, peer_mac, 1, "before");
+    tx_raw(&f, frame, 100, 1, 0);
+    sock_recv(&f, frame, sizeof(frame));
+    /* DPDK asks for write-back every 32 descriptors: this one had none. */
+    desc = cpu_to_le64(I40E_TXD_DTYPE_DATA |
+                       ((uint64_t)I40E_TXD_CMD_EOP << I40E_TXD_CMD_SHIFT) |
+                       (100ull << I40E_TXD_BUF_SZ_SHIFT));
+    qtest_memwrite(f.d.qts, f.d.tx[0].ring + 8, &desc, sizeof(desc));
+    qs.vsi_id = cpu_to_le16(f.d.vsi_id);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_DISABLE_QUEUES, &qs,
+                               sizeof(qs), NULL, NULL), ==, 0);
+    f.d.tx[0].next = 0;
+    g_assert_cmpint(qiavf_config_queues(&f.d, 1518), ==, 0);
+    g_assert_cmpint(qiavf_enable_queues(&f.d, 1), ==, 0);
+    /* An old tail would send descriptor 0 again. */
+    g_assert_cmpuint(get_stat(&f.d, offsetof(struct virtchnl_eth_stats,
+                                             tx_unicast)), ==, 1);
+    qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "after-ifup"),
+             0, 0, 0);
+    g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
+                             "after-ifup"));
+    fixture_stop(&f);
+}
+
+/*
  * A frame over the port's 9728-byte maximum (I40E_MAX_RXBUFFER) does not
  * leave, and counts in tx_errors; the queue carries on.
  */
@@ -2117,6 +2156,7 @@ int main(int argc, char **argv)
     qtest_add_func("/i40e-vf/tx/spoofchk", test_tx_spoofchk);
     qtest_add_func("/i40e-vf/tx/mdd", test_tx_mdd);
     qtest_add_func("/i40e-vf/tx/oversize", test_tx_oversize);
+    qtest_add_func("/i40e-vf/tx/ifdown-ifup", test_tx_ifdown_ifup);
     qtest_add_func("/i40e-vf/migration/irq-at-resume",
                    test_migrate_irq_at_resume);
     qtest_add_func("/i40e-vf/migration", test_migrate);
