@@ -129,9 +129,9 @@ def main():
                     help='guest program: netpump (large writes) or busybox '
                     'nc (small ones)')
     ap.add_argument('--coalesce', type=int, metavar='USECS',
-                    help='fixed interrupt moderation for both NICs '
-                    '(ethtool -C, adaptive off) instead of the drivers\' '
-                    'defaults')
+                    help='the same fixed interrupt moderation for both NICs '
+                    '(ethtool -C, adaptive off; see guest-bench.sh for '
+                    'igb) instead of the drivers\' adaptive defaults')
     ap.add_argument('--qemu-arg', action='append', default=[],
                     help='extra QEMU argument (e.g. -trace ...), repeatable')
     ap.add_argument('--guest', help=argparse.SUPPRESS)

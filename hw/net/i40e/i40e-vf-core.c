@@ -556,10 +556,11 @@ void i40e_vf_core_unrealize(I40EVFCore *core)
     net_rx_pkt_uninit(core->rx_pkt);
 }
 
+/* An enabled queue may have no ring: i40e lets it start, inert. */
 static bool ring_valid(I40EVFCore *core, const I40EVFRing *r)
 {
     return r->len <= I40E_VF_MAX_RING_LEN &&
-           (r->len ? r->head < r->len : !r->enabled) &&
+           (r->len ? r->head < r->len : !r->head) &&
            r->tail <= I40E_QTAIL_MASK &&
            r->buf_size <= I40E_VF_MAX_RXBUF &&
            (r->vector < core->num_vectors || r->vector == I40E_VF_NO_VECTOR) &&
@@ -581,8 +582,8 @@ int i40e_vf_core_post_load(I40EVFCore *core)
         bad = "admin queue head or tail";
     }
     for (int q = 0; !bad && q < I40E_VF_MAX_QUEUES; q++) {
-        if (!ring_valid(core, &core->rx[q]) || !ring_valid(core, &core->tx[q]) ||
-            (core->rx[q].enabled && core->rx[q].buf_size < I40E_VF_RXBUF_UNIT)) {
+        if (!ring_valid(core, &core->rx[q]) ||
+            !ring_valid(core, &core->tx[q])) {
             bad = "queue context";
         }
     }
