@@ -7,7 +7,6 @@
  */
 
 #include "qemu/osdep.h"
-#include "net/net.h"
 #include "i40e-vf-pf.h"
 #include "trace.h"
 
@@ -243,7 +242,6 @@ int i40e_vf_pf_enable_queues(I40EVFCore *core, const uint8_t *msg,
         }
     }
     trace_i40e_vf_pf_queues(true, rxq, txq);
-    qemu_flush_queued_packets(qemu_get_queue(core->nic));
     return 0;
 }
 
