@@ -7,7 +7,9 @@
 # everything they depend on, busybox-static as userland and INIT as /init.
 # Writes OUTDIR/vmlinuz and OUTDIR/initrd.  The kernel package and the
 # modules taken from it are cached outside the repository.  Programs named
-# in GUEST_BIN are added to /bin, with the shared libraries they use.
+# in GUEST_BIN are added to /bin, with the shared libraries they use; files
+# named in GUEST_FILES (plugins a program loads itself, data) are added at
+# the same path, with the shared libraries they use.
 set -eu
 
 series=$1 init=$2 out=$3
@@ -74,10 +76,11 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/lib/modules" "$root/proc" "$root/sys" \
          "$root/dev" "$root/tmp" "$root/etc"
 cp /bin/busybox ${GUEST_BIN:-} "$root/bin/"
-for lib in $(for b in ${GUEST_BIN:-}; do ldd "$b" 2>/dev/null || true; done |
-             grep -o '/[^ ]*' | sort -u); do
+for lib in $(for b in ${GUEST_BIN:-} ${GUEST_FILES:-}; do
+                 ldd "$b" 2>/dev/null || true
+             done | grep -o '/[^ ]*' | sort -u) ${GUEST_FILES:-}; do
     mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
+    cp -RL "$lib" "$root$lib"
 done
 cp "$mods/"*.ko "$root/lib/modules/"
 cp "$mods/order" "$root/lib/modules/order"
