@@ -36,6 +36,8 @@ def programs(src, obj):
          qtest_env, 900),
         ('e2e', [os.path.join(src, 'tests/e2e/run.py'), '--build', obj],
          {}, 1800),
+        ('dpdk', [os.path.join(src, 'tests/e2e/dpdk.py'), '--build', obj],
+         {}, 300),
     ]
 
 

@@ -18,7 +18,9 @@ BUILD_PKGS="ninja-build pkg-config gcc make flex bison python3 python3-venv
   libglib2.0-dev libpixman-1-dev libslirp-dev zlib1g-dev
   libjson-c-dev libcmocka-dev libfdt-dev ccache seabios ipxe-qemu xz-utils dpkg-dev
   gcc-multilib"
-TEST_PKGS="busybox-static cpio kmod iproute2 ethtool"
+# dpdk-dev has dpdk-testpmd; the iavf PMD and the ring mempool are plugins.
+TEST_PKGS="busybox-static cpio kmod iproute2 ethtool
+  dpdk-dev librte-net-iavf23 librte-mempool-ring23"
 
 want=$BUILD_PKGS
 [ "${1:-build}" = test ] && want="$BUILD_PKGS $TEST_PKGS"
