@@ -4,7 +4,8 @@
 # build-guest.sh SERIES INIT OUTDIR [MODULE...]: build a small TCG guest
 # from Debian packages only: the kernel of SERIES ("6.12" from
 # bookworm-backports, "6.1" from bookworm), MODULE... (default: iavf) with
-# everything they depend on, busybox-static as userland and INIT as /init.
+# everything they depend on, busybox-static as userland and INIT as /init
+# (with guest-lib.sh in /lib for it to source).
 # Writes OUTDIR/vmlinuz and OUTDIR/initrd.  The kernel package and the
 # modules taken from it are cached outside the repository.  Programs named
 # in GUEST_BIN are added to /bin, with the shared libraries they use; files
@@ -86,6 +87,7 @@ cp "$mods/"*.ko "$root/lib/modules/"
 cp "$mods/order" "$root/lib/modules/order"
 cp "$init" "$root/init"
 chmod +x "$root/init"
+cp "$(dirname "$0")/guest-lib.sh" "$root/lib/"
 mkdir -p "$out"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initrd"
 ln -sf "$dir/vmlinuz" "$out/vmlinuz"

@@ -31,6 +31,7 @@ import threading
 import time
 
 import netns
+from tapreport import Tap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TAP = 'i40evf-dpdk0'
@@ -44,19 +45,6 @@ CAP_RX_POLLING = 1 << 17
 TRACE_EVENTS = ('i40e_vf_pf_resources', 'i40e_vf_pf_irq_map',
                 'i40e_vf_pf_config_queue', 'i40e_vf_pf_queues',
                 'i40e_vf_pf_reply')
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-
-    def check(self, ok, name, detail=''):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
-        if not ok and detail:
-            for line in detail.splitlines()[-60:]:
-                print('# ' + line)
-        sys.stdout.flush()
 
 
 def pmd_files():

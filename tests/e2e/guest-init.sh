@@ -4,23 +4,7 @@
 # /init of the end-to-end guest: load the real iavf driver, bring the VF
 # up and move data to and from the host through it.  Every result is a
 # line "E2E <key> <value>" on the console for tests/e2e/run.py to check.
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-
-say() { echo "E2E $*"; }
-arg() { sed -n "s/.*e2e\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
-
-wait_for() {    # wait_for TENTHS CMD...: poll until CMD succeeds
-    n=$1; shift
-    while [ "$n" -gt 0 ]; do
-        "$@" 2>/dev/null && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    return 1
-}
+. /lib/guest-lib.sh
 carrier() { [ "$(cat /sys/class/net/eth0/carrier)" = 1 ]; }
 
 host=$(arg host)

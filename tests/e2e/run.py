@@ -29,6 +29,7 @@ import tempfile
 import threading
 
 import netns
+from tapreport import Tap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BLOB = os.urandom(4 << 20)
@@ -57,23 +58,6 @@ class SinkHandler(socketserver.StreamRequestHandler):
         sha = hashlib.sha256(self.rfile.read()).hexdigest()
         SinkHandler.uploads.append(sha)
         self.wfile.write(sha.encode())
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-
-    def check(self, ok, name, detail=''):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
-        if not ok and detail:
-            for line in detail.splitlines()[-40:]:
-                print('# ' + line)
-        sys.stdout.flush()
-
-    def skip(self, name, why):
-        self.n += 1
-        print('ok %d - %s # SKIP %s' % (self.n, name, why))
 
 
 def start_servers(addr):
