@@ -26,6 +26,8 @@ def programs(src, obj):
     return [
         ('unit', [os.path.join(obj, 'tests/unit/test-virtchnl'), '--tap'],
          {}, 60),
+        ('unit', [os.path.join(obj, 'tests/unit/test-i40evf-shadow'),
+                  '--tap'], {}, 60),
         ('build', [os.path.join(src, 'scripts/test-configure.sh'), src],
          {}, 120),
         ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-test'), '--tap',

@@ -1,0 +1,845 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfio-i40evf: the shadow of a passed-through X710 VF's configuration,
+ * kept from the virtchnl requests the PF accepted, and the plan that
+ * replays it on a fresh VF.
+ *
+ * Each request is applied the way the Linux 6.12 i40e PF applies it (the
+ * emulated VF, hw/net/i40e/i40e-vf-pf*.c, is the executable reference),
+ * but only once the PF said yes: i40e applies CONFIG_VSI_QUEUES and
+ * CONFIG_IRQ_MAP pair by pair, so after a success reply all of it holds.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bitops.h"
+#include "qemu/bswap.h"
+#include "qemu/cutils.h"
+#include "qemu/host-utils.h"
+#include "hw/vfio/i40evf-shadow.h"
+
+QEMU_BUILD_BUG_ON(12 + 8 * I40EVF_SHADOW_MAX_MACS > VIRTCHNL_MAX_MSG_LEN);
+
+/* Expected reply length of a successful request: none, or any. */
+#define REPLY_NONE  0
+#define REPLY_ANY   (-1)
+
+typedef struct ShadowOp {
+    int (*apply)(I40EVFShadow *s, const uint8_t *req, uint16_t req_len,
+                 const uint8_t *reply, uint16_t reply_len);
+    int reply_len;
+} ShadowOp;
+
+static bool version_has_caps(const struct virtchnl_version_info *v)
+{
+    return v->major > 1 || (v->major == 1 && v->minor >= 1);
+}
+
+/* A new VSI's LUT spreads the hash over all of the VF's queues. */
+static void default_lut(I40EVFShadow *s)
+{
+    for (int i = 0; i < VIRTCHNL_RSS_LUT_SIZE; i++) {
+        s->rss_lut[i] = i % MAX(s->num_queue_pairs, 1);
+    }
+}
+
+/* The PF installs the default MAC's filter in every new VSI. */
+static void default_macs(I40EVFShadow *s)
+{
+    memset(s->macs, 0, sizeof(s->macs));
+    s->num_macs = 0;
+    if (!buffer_is_zero(s->default_mac, sizeof(s->default_mac))) {
+        memcpy(s->macs[0].addr, s->default_mac, sizeof(s->default_mac));
+        s->macs[0].type = VIRTCHNL_ETHER_ADDR_PRIMARY;
+        s->num_macs = 1;
+    }
+}
+
+void i40evf_shadow_init(I40EVFShadow *s)
+{
+    memset(s, 0, sizeof(*s));
+    i40evf_shadow_reset(s);
+}
+
+void i40evf_shadow_reset(I40EVFShadow *s)
+{
+    s->active = false;
+    s->granted_caps = 0;
+    s->configured_queues = 0;
+    memset(s->qpair, 0, sizeof(s->qpair));
+    memset(s->vector, 0, sizeof(s->vector));
+    s->rx_enabled = 0;
+    s->tx_enabled = 0;
+    default_macs(s);
+    memset(s->vlans, 0, sizeof(s->vlans));
+    s->promisc = 0;
+    s->vlan_strip = true;
+    memset(s->rss_key, 0, sizeof(s->rss_key));
+    default_lut(s);
+    s->rss_hena = I40E_DEFAULT_RSS_HENA;
+    memset(s->itr, 0, sizeof(s->itr));
+}
+
+static int apply_version(I40EVFShadow *s, const uint8_t *req,
+                         uint16_t req_len, const uint8_t *reply,
+                         uint16_t reply_len)
+{
+    s->version.major = ldl_le_p(req);
+    s->version.minor = ldl_le_p(req + 4);
+    return 0;
+}
+
+static int apply_reset_vf(I40EVFShadow *s, const uint8_t *req,
+                          uint16_t req_len, const uint8_t *reply,
+                          uint16_t reply_len)
+{
+    i40evf_shadow_reset(s);
+    return 0;
+}
+
+/* iavf's choice: the first VSI of type SRIOV the reply carries. */
+static const struct virtchnl_vsi_resource *
+sriov_vsi(const uint8_t *reply, uint16_t reply_len)
+{
+    const struct virtchnl_vf_resource *res = (const void *)reply;
+    size_t room = (reply_len - sizeof(*res)) / sizeof(res->vsi_res[0]);
+    size_t n = MIN(le16_to_cpu(res->num_vsis), room);
+
+    for (size_t i = 0; i < n; i++) {
+        if (le32_to_cpu(res->vsi_res[i].vsi_type) == VIRTCHNL_VSI_SRIOV) {
+            return &res->vsi_res[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Answered once per reset: the VSI is new, so its filters are the default
+ * MAC's alone (the PF drops that one for a driver that gets no MAC back)
+ * and its LUT spreads over the queues granted now.
+ */
+static int apply_get_vf_resources(I40EVFShadow *s, const uint8_t *req,
+                                  uint16_t req_len, const uint8_t *reply,
+                                  uint16_t reply_len)
+{
+    const struct virtchnl_vf_resource *res = (const void *)reply;
+    const struct virtchnl_vsi_resource *vsi;
+
+    if (reply_len < sizeof(*res) + sizeof(*vsi)) {
+        return -EINVAL;
+    }
+    vsi = sriov_vsi(reply, reply_len);
+    if (!vsi || le16_to_cpu(vsi->num_queue_pairs) > I40E_VF_MAX_QUEUES) {
+        return -EINVAL;
+    }
+    s->requested_caps = req_len ? ldl_le_p(req) : VIRTCHNL_VF_BASE_CAPS_1_0;
+    s->active = true;
+    s->granted_caps = le32_to_cpu(res->vf_cap_flags);
+    s->max_vectors = le16_to_cpu(res->max_vectors);
+    s->vsi_id = le16_to_cpu(vsi->vsi_id);
+    s->num_queue_pairs = le16_to_cpu(vsi->num_queue_pairs);
+    memcpy(s->default_mac, vsi->default_mac_addr, sizeof(s->default_mac));
+    default_macs(s);
+    default_lut(s);
+    return 0;
+}
+
+static int apply_config_vsi_queues(I40EVFShadow *s, const uint8_t *req,
+                                   uint16_t req_len, const uint8_t *reply,
+                                   uint16_t reply_len)
+{
+    const struct virtchnl_vsi_queue_config_info *qci = (const void *)req;
+    uint16_t n = le16_to_cpu(qci->num_queue_pairs);
+
+    for (int i = 0; i < n; i++) {
+        const struct virtchnl_queue_pair_info *qp = &qci->qpair[i];
+        uint16_t q = le16_to_cpu(qp->txq.queue_id);
+
+        if (q >= I40E_VF_MAX_QUEUES || le16_to_cpu(qp->rxq.queue_id) != q) {
+            return -EINVAL;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        uint16_t q = le16_to_cpu(qci->qpair[i].txq.queue_id);
+
+        s->qpair[q] = qci->qpair[i];
+        s->qpair[q].txq.vsi_id = 0;
+        s->qpair[q].rxq.vsi_id = 0;
+        s->configured_queues |= BIT(q);
+    }
+    return 0;
+}
+
+/*
+ * i40e rebuilds the vector's cause list; a queue listed raises this vector
+ * and no longer the one it was on before (the model's reading of the
+ * queue's QINT_[RT]QCTL being rewritten).
+ */
+static void map_vector(I40EVFShadow *s, const struct virtchnl_vector_map *m)
+{
+    I40EVFShadowVector *vec = &s->vector[le16_to_cpu(m->vector_id)];
+    uint16_t rxq = le16_to_cpu(m->rxq_map), txq = le16_to_cpu(m->txq_map);
+
+    for (int v = 0; v < I40E_VF_MAX_VECTORS; v++) {
+        s->vector[v].rxq_map &= ~rxq;
+        s->vector[v].txq_map &= ~txq;
+        if (!s->vector[v].rxq_map && !s->vector[v].txq_map) {
+            memset(&s->vector[v], 0, sizeof(s->vector[v]));
+        }
+    }
+    if (rxq || txq) {
+        vec->rxq_map = rxq;
+        vec->txq_map = txq;
+        vec->rxitr_idx = le16_to_cpu(m->rxitr_idx);
+        vec->txitr_idx = le16_to_cpu(m->txitr_idx);
+    } else {
+        memset(vec, 0, sizeof(*vec));
+    }
+}
+
+static int apply_config_irq_map(I40EVFShadow *s, const uint8_t *req,
+                                uint16_t req_len, const uint8_t *reply,
+                                uint16_t reply_len)
+{
+    const struct virtchnl_irq_map_info *imi = (const void *)req;
+    uint16_t n = le16_to_cpu(imi->num_vectors);
+
+    for (int i = 0; i < n; i++) {
+        if (le16_to_cpu(imi->vecmap[i].vector_id) >= I40E_VF_MAX_VECTORS) {
+            return -EINVAL;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        map_vector(s, &imi->vecmap[i]);
+    }
+    return 0;
+}
+
+/*
+ * The PF refuses bits beyond 16 and ignores those beyond the VF's queues;
+ * *rxq and *txq are what remains.
+ */
+static int queue_select(I40EVFShadow *s, const uint8_t *req, uint16_t *rxq,
+                        uint16_t *txq)
+{
+    const struct virtchnl_queue_select *qs = (const void *)req;
+    uint32_t rx = le32_to_cpu(qs->rx_queues), tx = le32_to_cpu(qs->tx_queues);
+    uint32_t mask = MAKE_64BIT_MASK(0, s->num_queue_pairs);
+
+    if ((rx | tx) >> I40E_VF_MAX_QUEUES) {
+        return -EINVAL;
+    }
+    *rxq = rx & mask;
+    *txq = tx & mask;
+    return 0;
+}
+
+static int apply_enable_queues(I40EVFShadow *s, const uint8_t *req,
+                               uint16_t req_len, const uint8_t *reply,
+                               uint16_t reply_len)
+{
+    uint16_t rxq, txq;
+    int ret = queue_select(s, req, &rxq, &txq);
+
+    if (!ret) {
+        s->rx_enabled |= rxq;
+        s->tx_enabled |= txq;
+    }
+    return ret;
+}
+
+static int apply_disable_queues(I40EVFShadow *s, const uint8_t *req,
+                                uint16_t req_len, const uint8_t *reply,
+                                uint16_t reply_len)
+{
+    uint16_t rxq, txq;
+    int ret = queue_select(s, req, &rxq, &txq);
+
+    if (!ret) {
+        s->rx_enabled &= ~rxq;
+        s->tx_enabled &= ~txq;
+    }
+    return ret;
+}
+
+static I40EVFShadowMac *find_mac(I40EVFShadow *s, const uint8_t *addr)
+{
+    for (unsigned int i = 0; i < s->num_macs; i++) {
+        if (!memcmp(s->macs[i].addr, addr, sizeof(s->macs[i].addr))) {
+            return &s->macs[i];
+        }
+    }
+    return NULL;
+}
+
+/* i40e_update_vf_mac_addr: the address a reset gives back */
+static void update_default_mac(I40EVFShadow *s,
+                               const struct virtchnl_ether_addr *ea)
+{
+    uint8_t type = ea->type & VIRTCHNL_ETHER_ADDR_TYPE_MASK;
+
+    if (ea->addr[0] & 1) {
+        return;     /* multicast */
+    }
+    if (type == VIRTCHNL_ETHER_ADDR_PRIMARY ||
+        (type == VIRTCHNL_ETHER_ADDR_LEGACY &&
+         buffer_is_zero(s->default_mac, sizeof(s->default_mac)))) {
+        memcpy(s->default_mac, ea->addr, sizeof(s->default_mac));
+    }
+}
+
+/* New addresses go last; a known one only takes the new type. */
+static int apply_add_eth_addr(I40EVFShadow *s, const uint8_t *req,
+                              uint16_t req_len, const uint8_t *reply,
+                              uint16_t reply_len)
+{
+    const struct virtchnl_ether_addr_list *al = (const void *)req;
+    uint16_t n = le16_to_cpu(al->num_elements);
+    unsigned int new = 0;
+
+    for (int i = 0; i < n; i++) {
+        bool dup = false;
+
+        for (int j = 0; j < i; j++) {
+            dup |= !memcmp(al->list[i].addr, al->list[j].addr, 6);
+        }
+        new += !dup && !find_mac(s, al->list[i].addr);
+    }
+    if (s->num_macs + new > I40EVF_SHADOW_MAX_MACS) {
+        return -ENOSPC;
+    }
+    for (int i = 0; i < n; i++) {
+        I40EVFShadowMac *f = find_mac(s, al->list[i].addr);
+
+        if (!f) {
+            f = &s->macs[s->num_macs++];
+            memcpy(f->addr, al->list[i].addr, sizeof(f->addr));
+        }
+        f->type = al->list[i].type & VIRTCHNL_ETHER_ADDR_TYPE_MASK;
+        update_default_mac(s, &al->list[i]);
+    }
+    return 0;
+}
+
+/* Removal keeps the others' order; deleting the default MAC forgets it. */
+static int apply_del_eth_addr(I40EVFShadow *s, const uint8_t *req,
+                              uint16_t req_len, const uint8_t *reply,
+                              uint16_t reply_len)
+{
+    const struct virtchnl_ether_addr_list *al = (const void *)req;
+
+    for (int i = 0; i < le16_to_cpu(al->num_elements); i++) {
+        I40EVFShadowMac *f = find_mac(s, al->list[i].addr);
+
+        if (!memcmp(al->list[i].addr, s->default_mac, 6)) {
+            memset(s->default_mac, 0, sizeof(s->default_mac));
+        }
+        if (f) {
+            memmove(f, f + 1, (s->macs + --s->num_macs - f) * sizeof(*f));
+            memset(&s->macs[s->num_macs], 0, sizeof(*f));
+        }
+    }
+    return 0;
+}
+
+static int check_vlans(const struct virtchnl_vlan_filter_list *vl)
+{
+    for (int i = 0; i < le16_to_cpu(vl->num_elements); i++) {
+        if (lduw_le_p(&vl->vlan_id[i]) >= 4096) {
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* i40e turns stripping on with the first VLAN; VLAN 0 is implicit. */
+static int apply_add_vlan(I40EVFShadow *s, const uint8_t *req,
+                          uint16_t req_len, const uint8_t *reply,
+                          uint16_t reply_len)
+{
+    const struct virtchnl_vlan_filter_list *vl = (const void *)req;
+    int ret = check_vlans(vl);
+
+    if (ret) {
+        return ret;
+    }
+    for (int i = 0; i < le16_to_cpu(vl->num_elements); i++) {
+        uint16_t vid = lduw_le_p(&vl->vlan_id[i]);
+
+        if (vid) {
+            s->vlans[vid / 32] |= BIT(vid % 32);
+        }
+    }
+    s->vlan_strip = true;
+    return 0;
+}
+
+static int apply_del_vlan(I40EVFShadow *s, const uint8_t *req,
+                          uint16_t req_len, const uint8_t *reply,
+                          uint16_t reply_len)
+{
+    const struct virtchnl_vlan_filter_list *vl = (const void *)req;
+    int ret = check_vlans(vl);
+
+    for (int i = 0; !ret && i < le16_to_cpu(vl->num_elements); i++) {
+        uint16_t vid = lduw_le_p(&vl->vlan_id[i]);
+
+        s->vlans[vid / 32] &= ~BIT(vid % 32);
+    }
+    return ret;
+}
+
+/*
+ * What the VF asked for: i40e tells an untrusted VF yes and changes
+ * nothing, and will say the same to the replay.
+ */
+static int apply_promisc(I40EVFShadow *s, const uint8_t *req,
+                         uint16_t req_len, const uint8_t *reply,
+                         uint16_t reply_len)
+{
+    const struct virtchnl_promisc_info *pi = (const void *)req;
+
+    s->promisc = le16_to_cpu(pi->flags);
+    return 0;
+}
+
+static int apply_rss_key(I40EVFShadow *s, const uint8_t *req,
+                         uint16_t req_len, const uint8_t *reply,
+                         uint16_t reply_len)
+{
+    const struct virtchnl_rss_key *rk = (const void *)req;
+
+    if (le16_to_cpu(rk->key_len) != VIRTCHNL_RSS_KEY_SIZE) {
+        return -EINVAL;
+    }
+    memcpy(s->rss_key, rk->key, sizeof(s->rss_key));
+    return 0;
+}
+
+static int apply_rss_lut(I40EVFShadow *s, const uint8_t *req,
+                         uint16_t req_len, const uint8_t *reply,
+                         uint16_t reply_len)
+{
+    const struct virtchnl_rss_lut *rl = (const void *)req;
+
+    if (le16_to_cpu(rl->lut_entries) != VIRTCHNL_RSS_LUT_SIZE) {
+        return -EINVAL;
+    }
+    memcpy(s->rss_lut, rl->lut, sizeof(s->rss_lut));
+    return 0;
+}
+
+static int apply_rss_hena(I40EVFShadow *s, const uint8_t *req,
+                          uint16_t req_len, const uint8_t *reply,
+                          uint16_t reply_len)
+{
+    s->rss_hena = ldq_le_p(req);
+    return 0;
+}
+
+static int apply_vlan_strip_on(I40EVFShadow *s, const uint8_t *req,
+                               uint16_t req_len, const uint8_t *reply,
+                               uint16_t reply_len)
+{
+    s->vlan_strip = true;
+    return 0;
+}
+
+static int apply_vlan_strip_off(I40EVFShadow *s, const uint8_t *req,
+                                uint16_t req_len, const uint8_t *reply,
+                                uint16_t reply_len)
+{
+    s->vlan_strip = false;
+    return 0;
+}
+
+/*
+ * Granted, the PF remembers the count and resets the VF without a reply;
+ * refused, it replies with the count it could give.
+ */
+static int apply_request_queues(I40EVFShadow *s, const uint8_t *req,
+                                uint16_t req_len, const uint8_t *reply,
+                                uint16_t reply_len)
+{
+    uint16_t n = lduw_le_p(req);
+
+    if (reply_len == sizeof(struct virtchnl_vf_res_request)) {
+        return 0;
+    }
+    if (reply_len || n > I40E_VF_MAX_QUEUES) {
+        return -EINVAL;
+    }
+    s->requested_queues = n;
+    if (n) {
+        s->num_queue_pairs = n;
+    }
+    i40evf_shadow_reset(s);
+    return 0;
+}
+
+/* Questions: the answer changes nothing the PF holds for the VF. */
+static int apply_nothing(I40EVFShadow *s, const uint8_t *req,
+                         uint16_t req_len, const uint8_t *reply,
+                         uint16_t reply_len)
+{
+    return 0;
+}
+
+static const ShadowOp shadow_ops[] = {
+    [VIRTCHNL_OP_VERSION] = { apply_version,
+                              sizeof(struct virtchnl_version_info) },
+    [VIRTCHNL_OP_RESET_VF] = { apply_reset_vf, REPLY_NONE },
+    [VIRTCHNL_OP_GET_VF_RESOURCES] = { apply_get_vf_resources, REPLY_ANY },
+    [VIRTCHNL_OP_CONFIG_VSI_QUEUES] = { apply_config_vsi_queues, REPLY_NONE },
+    [VIRTCHNL_OP_CONFIG_IRQ_MAP] = { apply_config_irq_map, REPLY_NONE },
+    [VIRTCHNL_OP_ENABLE_QUEUES] = { apply_enable_queues, REPLY_NONE },
+    [VIRTCHNL_OP_DISABLE_QUEUES] = { apply_disable_queues, REPLY_NONE },
+    [VIRTCHNL_OP_ADD_ETH_ADDR] = { apply_add_eth_addr, REPLY_NONE },
+    [VIRTCHNL_OP_DEL_ETH_ADDR] = { apply_del_eth_addr, REPLY_NONE },
+    [VIRTCHNL_OP_ADD_VLAN] = { apply_add_vlan, REPLY_NONE },
+    [VIRTCHNL_OP_DEL_VLAN] = { apply_del_vlan, REPLY_NONE },
+    [VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE] = { apply_promisc, REPLY_NONE },
+    [VIRTCHNL_OP_GET_STATS] = { apply_nothing, REPLY_ANY },
+    [VIRTCHNL_OP_CONFIG_RSS_KEY] = { apply_rss_key, REPLY_NONE },
+    [VIRTCHNL_OP_CONFIG_RSS_LUT] = { apply_rss_lut, REPLY_NONE },
+    [VIRTCHNL_OP_GET_RSS_HENA_CAPS] = { apply_nothing,
+                                        sizeof(struct virtchnl_rss_hena) },
+    [VIRTCHNL_OP_SET_RSS_HENA] = { apply_rss_hena, REPLY_NONE },
+    [VIRTCHNL_OP_ENABLE_VLAN_STRIPPING] = { apply_vlan_strip_on, REPLY_NONE },
+    [VIRTCHNL_OP_DISABLE_VLAN_STRIPPING] = { apply_vlan_strip_off,
+                                             REPLY_NONE },
+    [VIRTCHNL_OP_REQUEST_QUEUES] = { apply_request_queues, REPLY_ANY },
+};
+
+int i40evf_shadow_update(I40EVFShadow *s, uint32_t v_opcode,
+                         const uint8_t *req, uint16_t req_len,
+                         int32_t v_retval, const uint8_t *reply,
+                         uint16_t reply_len)
+{
+    const ShadowOp *op = v_opcode < ARRAY_SIZE(shadow_ops) &&
+                         shadow_ops[v_opcode].apply ? &shadow_ops[v_opcode]
+                                                    : NULL;
+
+    if (v_retval != VIRTCHNL_STATUS_SUCCESS) {
+        return 0;
+    }
+    if (virtchnl_vc_validate_vf_msg(&s->version, v_opcode, req, req_len)) {
+        return -EINVAL;
+    }
+    if (!op) {
+        return -ENOTSUP;
+    }
+    if (op->reply_len != REPLY_ANY && op->reply_len != reply_len) {
+        return -EINVAL;
+    }
+    return op->apply(s, req, req_len, reply, reply_len);
+}
+
+/*
+ * Replay.  One step per piece of state, in the order iavf configures a VF,
+ * each adding nothing when the state is what a fresh VF has anyway.
+ */
+
+/* ADD_VLAN elements that fit one message: 6 + 2 * n bytes */
+#define VLANS_PER_MSG   ((VIRTCHNL_MAX_MSG_LEN - 6) / 2)
+
+typedef struct ShadowPlan {
+    GArray *msgs;
+    uint16_t vsi_id;
+    const uint8_t *dst_mac;
+} ShadowPlan;
+
+static void msg_clear(gpointer data)
+{
+    g_free(((I40EVFShadowMsg *)data)->buf);
+}
+
+/* A zeroed message of @len bytes, appended to the plan. */
+static void *plan_msg(ShadowPlan *p, uint32_t opcode, uint16_t len)
+{
+    I40EVFShadowMsg m = {
+        .opcode = opcode,
+        .len = len,
+        .buf = g_malloc0(len),
+    };
+
+    g_array_append_val(p->msgs, m);
+    return m.buf;
+}
+
+static void replay_version(const I40EVFShadow *s, ShadowPlan *p)
+{
+    struct virtchnl_version_info *v;
+
+    if (!s->version.major) {
+        return;
+    }
+    v = plan_msg(p, VIRTCHNL_OP_VERSION, sizeof(*v));
+    v->major = cpu_to_le32(s->version.major);
+    v->minor = cpu_to_le32(s->version.minor);
+}
+
+/* A 1.0 VF asks without naming capabilities. */
+static void plan_get_resources(const I40EVFShadow *s, ShadowPlan *p)
+{
+    if (version_has_caps(&s->version)) {
+        stl_le_p(plan_msg(p, VIRTCHNL_OP_GET_VF_RESOURCES, sizeof(uint32_t)),
+                 s->requested_caps);
+    } else {
+        plan_msg(p, VIRTCHNL_OP_GET_VF_RESOURCES, 0);
+    }
+}
+
+/* REQUEST_QUEUES needs an active VF, even when the guest's is not yet. */
+static void replay_resources(const I40EVFShadow *s, ShadowPlan *p)
+{
+    if (s->active || s->requested_queues) {
+        plan_get_resources(s, p);
+    }
+}
+
+/*
+ * A granted count resets the VF: asked again, the PF grants it.  A VF the
+ * guest has not asked resources of since is left for the guest to ask.
+ */
+static void replay_request_queues(const I40EVFShadow *s, ShadowPlan *p)
+{
+    if (!s->requested_queues) {
+        return;
+    }
+    stw_le_p(plan_msg(p, VIRTCHNL_OP_REQUEST_QUEUES,
+                      sizeof(struct virtchnl_vf_res_request)),
+             s->requested_queues);
+    if (s->active) {
+        plan_get_resources(s, p);
+    }
+}
+
+static void replay_queues(const I40EVFShadow *s, ShadowPlan *p)
+{
+    unsigned int n = ctpop16(s->configured_queues), i = 0;
+    struct virtchnl_vsi_queue_config_info *qci;
+
+    if (!n) {
+        return;
+    }
+    /* The legacy length counts one more, unused, pair. */
+    qci = plan_msg(p, VIRTCHNL_OP_CONFIG_VSI_QUEUES,
+                   sizeof(*qci) + (n + 1) * sizeof(qci->qpair[0]));
+    qci->vsi_id = cpu_to_le16(p->vsi_id);
+    qci->num_queue_pairs = cpu_to_le16(n);
+    for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        if (s->configured_queues & BIT(q)) {
+            qci->qpair[i] = s->qpair[q];
+            qci->qpair[i].txq.vsi_id = cpu_to_le16(p->vsi_id);
+            qci->qpair[i].rxq.vsi_id = cpu_to_le16(p->vsi_id);
+            i++;
+        }
+    }
+}
+
+static bool vector_mapped(const I40EVFShadowVector *vec)
+{
+    return vec->rxq_map || vec->txq_map;
+}
+
+static void replay_irq_map(const I40EVFShadow *s, ShadowPlan *p)
+{
+    struct virtchnl_irq_map_info *imi;
+    unsigned int n = 0, i = 0;
+
+    for (int v = 0; v < I40E_VF_MAX_VECTORS; v++) {
+        n += vector_mapped(&s->vector[v]);
+    }
+    if (!n) {
+        return;
+    }
+    imi = plan_msg(p, VIRTCHNL_OP_CONFIG_IRQ_MAP,
+                   sizeof(*imi) + (n + 1) * sizeof(imi->vecmap[0]));
+    imi->num_vectors = cpu_to_le16(n);
+    for (int v = 0; v < I40E_VF_MAX_VECTORS; v++) {
+        const I40EVFShadowVector *vec = &s->vector[v];
+
+        if (vector_mapped(vec)) {
+            imi->vecmap[i++] = (struct virtchnl_vector_map) {
+                .vsi_id = cpu_to_le16(p->vsi_id),
+                .vector_id = cpu_to_le16(v),
+                .rxq_map = cpu_to_le16(vec->rxq_map),
+                .txq_map = cpu_to_le16(vec->txq_map),
+                .rxitr_idx = cpu_to_le16(vec->rxitr_idx),
+                .txitr_idx = cpu_to_le16(vec->txitr_idx),
+            };
+        }
+    }
+}
+
+/* The destination's PF installed its default MAC's filter itself. */
+static bool mac_preset(const ShadowPlan *p, const I40EVFShadowMac *f)
+{
+    return p->dst_mac && !memcmp(f->addr, p->dst_mac, sizeof(f->addr)) &&
+           f->type == VIRTCHNL_ETHER_ADDR_PRIMARY;
+}
+
+static void replay_macs(const I40EVFShadow *s, ShadowPlan *p)
+{
+    struct virtchnl_ether_addr_list *al;
+    unsigned int n = 0, i = 0;
+
+    for (unsigned int k = 0; k < s->num_macs; k++) {
+        n += !mac_preset(p, &s->macs[k]);
+    }
+    if (!n) {
+        return;
+    }
+    al = plan_msg(p, VIRTCHNL_OP_ADD_ETH_ADDR,
+                  sizeof(*al) + (n + 1) * sizeof(al->list[0]));
+    al->vsi_id = cpu_to_le16(p->vsi_id);
+    al->num_elements = cpu_to_le16(n);
+    for (unsigned int k = 0; k < s->num_macs; k++) {
+        if (!mac_preset(p, &s->macs[k])) {
+            memcpy(al->list[i].addr, s->macs[k].addr, sizeof(s->macs[k].addr));
+            al->list[i++].type = s->macs[k].type;
+        }
+    }
+}
+
+static void plan_vlan_list(ShadowPlan *p, const uint16_t *vids,
+                           unsigned int n)
+{
+    struct virtchnl_vlan_filter_list *vl;
+
+    vl = plan_msg(p, VIRTCHNL_OP_ADD_VLAN,
+                  sizeof(*vl) + (n + 1) * sizeof(vl->vlan_id[0]));
+    vl->vsi_id = cpu_to_le16(p->vsi_id);
+    vl->num_elements = cpu_to_le16(n);
+    for (unsigned int i = 0; i < n; i++) {
+        stw_le_p(&vl->vlan_id[i], vids[i]);
+    }
+}
+
+/* As many messages as the 4 KiB limit needs (i40e lets 16 VLANs in one). */
+static void replay_vlans(const I40EVFShadow *s, ShadowPlan *p)
+{
+    uint16_t vids[VLANS_PER_MSG];
+    unsigned int n = 0;
+
+    for (unsigned int vid = 1; vid < 4096; vid++) {
+        if (s->vlans[vid / 32] & BIT(vid % 32)) {
+            vids[n++] = vid;
+        }
+        if (n == VLANS_PER_MSG) {
+            plan_vlan_list(p, vids, n);
+            n = 0;
+        }
+    }
+    if (n) {
+        plan_vlan_list(p, vids, n);
+    }
+}
+
+/* After the VLANs, which turn stripping on; a fresh VF strips. */
+static void replay_vlan_strip(const I40EVFShadow *s, ShadowPlan *p)
+{
+    if (!s->vlan_strip) {
+        plan_msg(p, VIRTCHNL_OP_DISABLE_VLAN_STRIPPING, 0);
+    }
+}
+
+static void replay_rss_key(const I40EVFShadow *s, ShadowPlan *p)
+{
+    struct virtchnl_rss_key *rk;
+
+    if (buffer_is_zero(s->rss_key, sizeof(s->rss_key))) {
+        return;
+    }
+    rk = plan_msg(p, VIRTCHNL_OP_CONFIG_RSS_KEY,
+                  sizeof(*rk) + sizeof(s->rss_key) + 1);
+    rk->vsi_id = cpu_to_le16(p->vsi_id);
+    rk->key_len = cpu_to_le16(sizeof(s->rss_key));
+    memcpy(rk->key, s->rss_key, sizeof(s->rss_key));
+}
+
+static void replay_rss_lut(const I40EVFShadow *s, ShadowPlan *p)
+{
+    struct virtchnl_rss_lut *rl;
+    bool spread = true;
+
+    for (int i = 0; i < VIRTCHNL_RSS_LUT_SIZE; i++) {
+        spread &= s->rss_lut[i] == i % MAX(s->num_queue_pairs, 1);
+    }
+    if (spread) {
+        return;
+    }
+    rl = plan_msg(p, VIRTCHNL_OP_CONFIG_RSS_LUT,
+                  sizeof(*rl) + sizeof(s->rss_lut) + 1);
+    rl->vsi_id = cpu_to_le16(p->vsi_id);
+    rl->lut_entries = cpu_to_le16(sizeof(s->rss_lut));
+    memcpy(rl->lut, s->rss_lut, sizeof(s->rss_lut));
+}
+
+static void replay_rss_hena(const I40EVFShadow *s, ShadowPlan *p)
+{
+    if (s->rss_hena != I40E_DEFAULT_RSS_HENA) {
+        stq_le_p(plan_msg(p, VIRTCHNL_OP_SET_RSS_HENA,
+                          sizeof(struct virtchnl_rss_hena)), s->rss_hena);
+    }
+}
+
+static void replay_promisc(const I40EVFShadow *s, ShadowPlan *p)
+{
+    struct virtchnl_promisc_info *pi;
+
+    if (!s->promisc) {
+        return;
+    }
+    pi = plan_msg(p, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE, sizeof(*pi));
+    pi->vsi_id = cpu_to_le16(p->vsi_id);
+    pi->flags = cpu_to_le16(s->promisc);
+}
+
+/* Last: the queues start with everything else in place. */
+static void replay_enable(const I40EVFShadow *s, ShadowPlan *p)
+{
+    struct virtchnl_queue_select *qs;
+
+    if (!s->rx_enabled && !s->tx_enabled) {
+        return;
+    }
+    qs = plan_msg(p, VIRTCHNL_OP_ENABLE_QUEUES, sizeof(*qs));
+    qs->vsi_id = cpu_to_le16(p->vsi_id);
+    qs->rx_queues = cpu_to_le32(s->rx_enabled);
+    qs->tx_queues = cpu_to_le32(s->tx_enabled);
+}
+
+GArray *i40evf_shadow_plan(const I40EVFShadow *s, uint16_t vsi_id,
+                           const uint8_t *dst_mac)
+{
+    ShadowPlan p = {
+        .msgs = g_array_new(false, false, sizeof(I40EVFShadowMsg)),
+        .vsi_id = vsi_id,
+        .dst_mac = dst_mac,
+    };
+
+    g_array_set_clear_func(p.msgs, msg_clear);
+    replay_version(s, &p);
+    replay_resources(s, &p);
+    replay_request_queues(s, &p);
+    /* Before GET_VF_RESOURCES the PF accepts no configuration. */
+    if (s->active) {
+        replay_queues(s, &p);
+        replay_irq_map(s, &p);
+        replay_macs(s, &p);
+        replay_vlans(s, &p);
+        replay_vlan_strip(s, &p);
+        replay_rss_key(s, &p);
+        replay_rss_lut(s, &p);
+        replay_rss_hena(s, &p);
+        replay_promisc(s, &p);
+        replay_enable(s, &p);
+    }
+    return p.msgs;
+}
+
+void i40evf_shadow_plan_free(GArray *plan)
+{
+    g_array_unref(plan);
+}
