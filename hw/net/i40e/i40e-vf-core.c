@@ -106,6 +106,39 @@ void i40e_vf_raise_adminq_irq(I40EVFCore *core)
     i40e_vf_latch_vec0(core, I40E_VFINT_ICR01_ADMINQ);
 }
 
+/*
+ * The PF agent takes each request as its descriptor completes: its reply
+ * is a separate ARQ event, as with the real mailbox.
+ */
+void i40e_vf_aq_process_atq(I40EVFCore *core)
+{
+    /* The PF does not listen while it rebuilds the VF. */
+    while (core->rstat != I40E_VFR_INPROGRESS &&
+           i40e_vf_aq_enabled(&core->atq) && core->atq.head != core->atq.tail) {
+        g_autofree uint8_t *buf = NULL;
+        uint32_t v_opcode;
+        uint16_t len;
+        int ret = i40e_vf_aq_pop(core->owner, &core->atq, &v_opcode,
+                                 &buf, &len);
+
+        if (ret < 0) {
+            return;
+        }
+        if (ret) {
+            i40e_vf_pf_handle_msg(core, v_opcode, buf, len);
+        }
+    }
+}
+
+void i40e_vf_aq_send(I40EVFCore *core, uint32_t v_opcode, int32_t v_retval,
+                     const void *msg, uint16_t msglen)
+{
+    if (i40e_vf_aq_push(core->owner, &core->arq, v_opcode, v_retval,
+                        msg, msglen)) {
+        i40e_vf_raise_adminq_irq(core);
+    }
+}
+
 void i40e_vf_raise_queue_irq(I40EVFCore *core, const I40EVFRing *ring)
 {
     if (ring->vector < core->num_vectors) {
@@ -267,59 +300,27 @@ static void wr_icr0_ena(I40EVFCore *core, unsigned int i, uint32_t val)
 }
 
 /* Admin queue registers: i selects the field of the ATQ or ARQ. */
-enum { AQ_BAL, AQ_BAH, AQ_LEN, AQ_HEAD, AQ_TAIL };
-
-static uint32_t *aq_field(I40EVFAdminQueue *q, unsigned int f)
-{
-    switch (f) {
-    case AQ_BAL:
-        return &q->bal;
-    case AQ_BAH:
-        return &q->bah;
-    case AQ_LEN:
-        return &q->len;
-    case AQ_HEAD:
-        return &q->head;
-    default:
-        return &q->tail;
-    }
-}
-
-static uint32_t aq_mask(unsigned int f)
-{
-    switch (f) {
-    case AQ_LEN:
-        return I40E_VF_AQLEN_LEN_MASK | I40E_VF_AQLEN_ERRORS |
-               I40E_VF_AQLEN_ENABLE;
-    case AQ_HEAD:
-    case AQ_TAIL:
-        return I40E_VF_AQ_HT_MASK;
-    default:
-        return UINT32_MAX;
-    }
-}
-
 static uint32_t rd_atq(I40EVFCore *core, unsigned int f)
 {
-    return *aq_field(&core->atq, f);
+    return i40e_vf_aq_get(&core->atq, f);
 }
 
 static void wr_atq(I40EVFCore *core, unsigned int f, uint32_t val)
 {
-    *aq_field(&core->atq, f) = val & aq_mask(f);
-    if (f == AQ_TAIL) {
+    i40e_vf_aq_set(&core->atq, f, val);
+    if (f == I40E_VF_AQ_TAIL) {
         i40e_vf_aq_process_atq(core);
     }
 }
 
 static uint32_t rd_arq(I40EVFCore *core, unsigned int f)
 {
-    return *aq_field(&core->arq, f);
+    return i40e_vf_aq_get(&core->arq, f);
 }
 
 static void wr_arq(I40EVFCore *core, unsigned int f, uint32_t val)
 {
-    *aq_field(&core->arq, f) = val & aq_mask(f);
+    i40e_vf_aq_set(&core->arq, f, val);
 }
 
 static uint32_t rd_rstat(I40EVFCore *core, unsigned int i)
@@ -387,16 +388,16 @@ static const I40EVFReg i40e_vf_regs[] = {
     REG("VFINT_ICR0_ENA1", I40E_VFINT_ICR0_ENA1, 1, rd_icr0_ena, wr_icr0_ena),
     REG("VFINT_STAT_CTL01", I40E_VFINT_STAT_CTL01, 1, rd_zero, wr_ignore),
     REG("VFINT_DYN_CTL01", I40E_VFINT_DYN_CTL01, 1, rd_dyn_ctl0, wr_dyn_ctl0),
-    AQREG(VF_ARQBAH1, arq, AQ_BAH),
-    AQREG(VF_ATQH1, atq, AQ_HEAD),
-    AQREG(VF_ATQLEN1, atq, AQ_LEN),
-    AQREG(VF_ARQBAL1, arq, AQ_BAL),
-    AQREG(VF_ARQT1, arq, AQ_TAIL),
-    AQREG(VF_ARQH1, arq, AQ_HEAD),
-    AQREG(VF_ATQBAH1, atq, AQ_BAH),
-    AQREG(VF_ATQBAL1, atq, AQ_BAL),
-    AQREG(VF_ARQLEN1, arq, AQ_LEN),
-    AQREG(VF_ATQT1, atq, AQ_TAIL),
+    AQREG(VF_ARQBAH1, arq, I40E_VF_AQ_BAH),
+    AQREG(VF_ATQH1, atq, I40E_VF_AQ_HEAD),
+    AQREG(VF_ATQLEN1, atq, I40E_VF_AQ_LEN),
+    AQREG(VF_ARQBAL1, arq, I40E_VF_AQ_BAL),
+    AQREG(VF_ARQT1, arq, I40E_VF_AQ_TAIL),
+    AQREG(VF_ARQH1, arq, I40E_VF_AQ_HEAD),
+    AQREG(VF_ATQBAH1, atq, I40E_VF_AQ_BAH),
+    AQREG(VF_ATQBAL1, atq, I40E_VF_AQ_BAL),
+    AQREG(VF_ARQLEN1, arq, I40E_VF_AQ_LEN),
+    AQREG(VF_ATQT1, atq, I40E_VF_AQ_TAIL),
     REG("VFGEN_RSTAT", I40E_VFGEN_RSTAT, 1, rd_rstat, wr_ignore),
     REG("VFQF_HENA", I40E_VFQF_HENA(0), I40E_VFQF_HENA_REGS, rd_hena, wr_hena),
     REG("VFQF_HKEY", I40E_VFQF_HKEY(0), I40E_VFQF_HKEY_REGS + 1,

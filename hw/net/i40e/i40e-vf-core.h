@@ -15,6 +15,7 @@
 #include "net/eth.h"
 #include "net/virtchnl.h"
 #include "hw/net/i40e-vf-regs.h"
+#include "hw/net/i40e-vf-aq.h"
 
 /*
  * Filter limits: an untrusted VF's MAC filter entries (broadcast and
@@ -38,14 +39,6 @@
 
 /* Buffers of one TSO packet the TX path gathers before giving up */
 #define I40E_VF_MAX_TX_FRAGS        64
-
-typedef struct I40EVFAdminQueue {
-    uint32_t bal;
-    uint32_t bah;
-    uint32_t len;       /* LEN field, error bits and ENABLE, as written */
-    uint32_t head;
-    uint32_t tail;
-} I40EVFAdminQueue;
 
 typedef struct I40EVFRing {
     uint64_t base;
@@ -150,7 +143,7 @@ void i40e_vf_raise_queue_irq(I40EVFCore *core, const I40EVFRing *ring);
 void i40e_vf_raise_adminq_irq(I40EVFCore *core);
 bool i40e_vf_link_up(I40EVFCore *core);
 
-/* i40e-vf-aq.c: the admin queue */
+/* The admin queue, on the ring code of i40e-vf-aq.c */
 void i40e_vf_aq_process_atq(I40EVFCore *core);
 void i40e_vf_aq_send(I40EVFCore *core, uint32_t v_opcode, int32_t v_retval,
                      const void *msg, uint16_t msglen);
