@@ -10,7 +10,7 @@ set -eu
 
 src=$1
 up=$2
-roots="configs docs hw include net tests"
+roots="configs docs hw include net qapi tests"
 
 cd "$src"
 for f in $(find $roots -type f 2>/dev/null); do

@@ -80,6 +80,14 @@ enum virtchnl_status {
     VIRTCHNL_STATUS_ERR_NOT_SUPPORTED = -64,
 };
 
+/*
+ * The Linux 6.12 i40e PF puts negative errnos on the wire, never the
+ * VIRTCHNL_STATUS_* values (i40e_vc_send_msg_to_vf).
+ */
+#define I40E_VC_EPERM               (-1)
+#define I40E_VC_EINVAL              (-22)
+#define I40E_VC_EOPNOTSUPP          (-95)
+
 /* Capability bits of virtchnl_vf_resource.vf_cap_flags. */
 #define VIRTCHNL_VF_OFFLOAD_L2              (1u << 0)
 #define VIRTCHNL_VF_OFFLOAD_RDMA            (1u << 1)

@@ -11,14 +11,6 @@
 
 #include "i40e-vf-core.h"
 
-/*
- * The Linux 6.12 i40e PF puts negative errnos on the wire, never the
- * VIRTCHNL_STATUS_* values (i40e_vc_send_msg_to_vf).
- */
-#define I40E_VC_EPERM               (-1)
-#define I40E_VC_EINVAL              (-22)
-#define I40E_VC_EOPNOTSUPP          (-95)
-
 typedef struct I40EVFReply {
     uint8_t buf[128] QEMU_ALIGNED(8);   /* holds virtchnl structures */
     uint16_t len;

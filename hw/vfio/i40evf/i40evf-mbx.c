@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfio-i40evf: the VF's real mailbox, driven by QEMU.
+ *
+ * QEMU is the VF driver on this side.  Its ATQ and ARQ rings and buffers
+ * live in a memory region of its own, DMA-mapped for the device above
+ * anything the guest can use.  Guest requests are sent one at a time, in
+ * order, so that each reply pairs with its request for the shadow; a
+ * reply that does not come within the timeout is answered to the guest
+ * with an admin-queue error.  Nothing waits in a vCPU thread: the VF's
+ * vector 0 (intercepted from vfio) and a poll timer, running only while
+ * a request is out or the interrupt is not there yet, drain the ARQ.
+ *
+ * Memory layout: ATQ descriptors, ARQ descriptors, then one buffer per
+ * ARQ descriptor and one for the request being sent.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "qemu/timer.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "hw/pci/msix.h"
+#include "hw/vfio/i40evf.h"
+#include "hw/vfio/vfio-container.h"
+#include "hw/vfio/vfio-region.h"
+#include "trace.h"
+
+#define DESC_SIZE       sizeof(struct i40e_aq_desc)
+#define ATQ_OFF         0
+#define ARQ_OFF         (ATQ_OFF + I40EVF_MBX_RING_LEN * DESC_SIZE)
+#define ARQ_BUF_OFF     (4 * KiB)
+#define ATQ_BUF_OFF     (ARQ_BUF_OFF + I40EVF_MBX_RING_LEN * I40EVF_MBX_BUF_SIZE)
+#define DMA_SIZE        (ATQ_BUF_OFF + I40EVF_MBX_BUF_SIZE)
+
+#define POLL_US         200
+/* With a request out, how often the VF's reset state is checked */
+#define RESET_CHECK_MS  10
+
+/*
+ * IOVAs above this stay clear of guest memory and of every BAR: no x86
+ * guest has 48 physical address bits' worth of memory.
+ */
+#define IOVA_TOP        (1ULL << 48)
+
+uint32_t i40evf_hw_read(I40EVFTrap *t, hwaddr addr)
+{
+    if (t->state == I40EVF_MBX_DEAD) {
+        return UINT32_MAX;
+    }
+    return vfio_region_read(&t->vdev->bars[0].region, addr, 4);
+}
+
+void i40evf_hw_write(I40EVFTrap *t, hwaddr addr, uint32_t val)
+{
+    if (t->state != I40EVF_MBX_DEAD) {
+        vfio_region_write(&t->vdev->bars[0].region, addr, val, 4);
+    }
+}
+
+static struct i40e_aq_desc *hw_desc(I40EVFTrap *t, bool arq, uint32_t idx)
+{
+    return (struct i40e_aq_desc *)(t->dma + (arq ? ARQ_OFF : ATQ_OFF) +
+                                   idx * DESC_SIZE);
+}
+
+static void set_desc_addr(struct i40e_aq_desc *d, hwaddr addr)
+{
+    d->addr_high = cpu_to_le32(addr >> 32);
+    d->addr_low = cpu_to_le32(addr);
+}
+
+/* Hand ARQ descriptor @idx back to the device with its empty buffer. */
+static void arq_post(I40EVFTrap *t, uint32_t idx)
+{
+    struct i40e_aq_desc *d = hw_desc(t, true, idx);
+
+    memset(d, 0, DESC_SIZE);
+    d->flags = cpu_to_le16(I40E_AQ_FLAG_BUF | I40E_AQ_FLAG_LB);
+    d->datalen = cpu_to_le16(I40EVF_MBX_BUF_SIZE);
+    set_desc_addr(d, t->iova + ARQ_BUF_OFF + idx * I40EVF_MBX_BUF_SIZE);
+}
+
+static void poll_schedule(I40EVFTrap *t)
+{
+    timer_mod(t->poll_timer,
+              qemu_clock_get_us(QEMU_CLOCK_REALTIME) + POLL_US);
+}
+
+static bool vector0_hooked(I40EVFTrap *t)
+{
+    VFIOPCIDevice *vdev = t->vdev;
+
+    return vdev->interrupt == VFIO_INT_MSIX && vdev->nr_vectors > 0 &&
+           vdev->msi_vectors[0].use;
+}
+
+/* Poll while something is expected and no interrupt will announce it. */
+static void poll_update(I40EVFTrap *t)
+{
+    if (t->state == I40EVF_MBX_DEAD) {
+        timer_del(t->poll_timer);
+    } else if (t->state == I40EVF_MBX_DOWN || t->inflight ||
+               !vector0_hooked(t)) {
+        poll_schedule(t);
+    } else {
+        timer_del(t->poll_timer);
+    }
+}
+
+/*
+ * Program the VF's mailbox registers the way iavf does, once the PF has
+ * finished resetting the VF.
+ */
+static void mbx_up(I40EVFTrap *t)
+{
+    uint32_t len = I40EVF_MBX_RING_LEN | I40E_VF_AQLEN_ENABLE;
+
+    memset(t->dma, 0, ARQ_BUF_OFF);
+    for (uint32_t i = 0; i < I40EVF_MBX_RING_LEN; i++) {
+        arq_post(t, i);
+    }
+    t->atq_next = 0;
+    t->arq_next = 0;
+
+    i40evf_hw_write(t, I40E_VF_ATQH1, 0);
+    i40evf_hw_write(t, I40E_VF_ATQT1, 0);
+    i40evf_hw_write(t, I40E_VF_ATQLEN1, len);
+    i40evf_hw_write(t, I40E_VF_ATQBAL1, t->iova + ATQ_OFF);
+    i40evf_hw_write(t, I40E_VF_ATQBAH1, (t->iova + ATQ_OFF) >> 32);
+    i40evf_hw_write(t, I40E_VF_ARQH1, 0);
+    i40evf_hw_write(t, I40E_VF_ARQT1, 0);
+    i40evf_hw_write(t, I40E_VF_ARQLEN1, len);
+    i40evf_hw_write(t, I40E_VF_ARQBAL1, t->iova + ARQ_OFF);
+    i40evf_hw_write(t, I40E_VF_ARQBAH1, (t->iova + ARQ_OFF) >> 32);
+    i40evf_hw_write(t, I40E_VF_ARQT1, I40EVF_MBX_RING_LEN - 1);
+
+    /* The mailbox cause raises the VF's vector 0, which QEMU takes */
+    i40evf_hw_write(t, I40E_VFINT_ICR0_ENA1, I40E_VFINT_ICR01_ADMINQ);
+    i40evf_hw_write(t, I40E_VFINT_DYN_CTL01, I40E_VFINT_DYN_CTL_INTENA |
+                    I40E_VFINT_DYN_CTL_CLEARPBA |
+                    (I40E_VFINT_ITR_NONE << I40E_VFINT_DYN_CTL_ITR_INDX_SHIFT));
+    t->state = I40EVF_MBX_UP;
+    trace_i40evf_mbx_up(t->iova);
+}
+
+static void send_next(I40EVFTrap *t);
+
+static void finish_inflight(I40EVFTrap *t)
+{
+    if (t->inflight) {
+        g_free(t->inflight->buf);
+        g_clear_pointer(&t->inflight, g_free);
+    }
+}
+
+/* The PF will not answer: the guest gets an admin-queue error instead. */
+static void fail_inflight(I40EVFTrap *t, const char *why)
+{
+    I40EVFRequest *req = t->inflight;
+
+    trace_i40evf_mbx_fail(virtchnl_op_name(req->v_opcode), req->v_opcode,
+                          why);
+    t->ops[MIN(req->v_opcode, I40EVF_OPS - 1)].unanswered++;
+    i40evf_trap_deliver(t, req->v_opcode,
+                        VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR, NULL, 0);
+    finish_inflight(t);
+}
+
+/*
+ * The VF was reset (by the guest's RESET_VF, a granted REQUEST_QUEUES, an
+ * FLR, or its host): the mailbox is down until the PF marks it active.
+ */
+void i40evf_mbx_down(I40EVFTrap *t)
+{
+    if (t->state == I40EVF_MBX_DEAD) {
+        return;
+    }
+    if (t->inflight && t->inflight->v_opcode == VIRTCHNL_OP_REQUEST_QUEUES) {
+        /* Granted: the PF resets the VF instead of replying */
+        i40evf_shadow_update(&t->shadow, VIRTCHNL_OP_REQUEST_QUEUES,
+                             t->inflight->buf, t->inflight->len, 0, NULL, 0);
+        finish_inflight(t);
+    } else if (t->inflight) {
+        fail_inflight(t, "VF reset");
+    }
+    t->state = I40EVF_MBX_DOWN;
+    trace_i40evf_mbx_down();
+    poll_update(t);
+}
+
+/*
+ * The device no longer answers (all ones, as a surprise-removed function
+ * reads; or its vfio-user server died).  The guest keeps its virtual
+ * mailbox and learns that the link is down; what it sends later fails.
+ */
+static void mbx_dead(I40EVFTrap *t)
+{
+    struct virtchnl_pf_event ev = {
+        .event = cpu_to_le32(VIRTCHNL_EVENT_LINK_CHANGE),
+        .severity = cpu_to_le32(VIRTCHNL_PF_EVENT_SEVERITY_INFO),
+    };
+
+    error_report("%s: the VF does not respond: link down",
+                 t->vdev->vbasedev.name);
+    if (t->inflight) {
+        fail_inflight(t, "device gone");
+    }
+    t->state = I40EVF_MBX_DEAD;
+    poll_update(t);
+    i40evf_trap_deliver(t, VIRTCHNL_OP_EVENT, 0, (uint8_t *)&ev, sizeof(ev));
+}
+
+/*
+ * A VF reset shows on the hardware as a mailbox whose length registers
+ * lost their enable bit.  Returns true if the mailbox is up.
+ */
+bool i40evf_mbx_check(I40EVFTrap *t)
+{
+    uint32_t arqlen, rstat;
+
+    if (t->state == I40EVF_MBX_DEAD) {
+        return false;
+    }
+    arqlen = i40evf_hw_read(t, I40E_VF_ARQLEN1);
+    if (arqlen == UINT32_MAX) {
+        mbx_dead(t);
+        return false;
+    }
+    if (t->state == I40EVF_MBX_UP && !(arqlen & I40E_VF_AQLEN_ENABLE)) {
+        i40evf_mbx_down(t);
+        i40evf_trap_hw_reset(t);
+    }
+    if (t->state == I40EVF_MBX_DOWN) {
+        rstat = i40evf_hw_read(t, I40E_VFGEN_RSTAT) &
+                I40E_VFGEN_RSTAT_VFR_STATE_MASK;
+        if (rstat == I40E_VFR_COMPLETED || rstat == I40E_VFR_VFACTIVE) {
+            mbx_up(t);
+            send_next(t);
+        }
+    }
+    return t->state == I40EVF_MBX_UP;
+}
+
+static void send_request(I40EVFTrap *t, I40EVFRequest *req)
+{
+    struct i40e_aq_desc *d = hw_desc(t, false, t->atq_next);
+    uint16_t flags = I40E_AQ_FLAG_SI;
+
+    memset(d, 0, DESC_SIZE);
+    if (req->len) {
+        flags |= I40E_AQ_FLAG_BUF | I40E_AQ_FLAG_RD;
+        if (req->len > I40E_AQ_LARGE_BUF) {
+            flags |= I40E_AQ_FLAG_LB;
+        }
+        memcpy(t->dma + ATQ_BUF_OFF, req->buf, req->len);
+        set_desc_addr(d, t->iova + ATQ_BUF_OFF);
+    }
+    d->flags = cpu_to_le16(flags);
+    d->opcode = cpu_to_le16(I40E_AQC_OPC_SEND_MSG_TO_PF);
+    d->datalen = cpu_to_le16(req->len);
+    d->cookie_high = cpu_to_le32(req->v_opcode);
+    t->atq_next = (t->atq_next + 1) % I40EVF_MBX_RING_LEN;
+    smp_wmb();
+    trace_i40evf_mbx_send(virtchnl_op_name(req->v_opcode), req->v_opcode,
+                          req->len);
+    i40evf_hw_write(t, I40E_VF_ATQT1, t->atq_next);
+}
+
+static void send_next(I40EVFTrap *t)
+{
+    I40EVFRequest *req;
+
+    while (t->state == I40EVF_MBX_UP && !t->inflight &&
+           (req = QSIMPLEQ_FIRST(&t->backlog))) {
+        QSIMPLEQ_REMOVE_HEAD(&t->backlog, next);
+        t->backlog_len--;
+        send_request(t, req);
+        if (req->v_opcode == VIRTCHNL_OP_RESET_VF) {
+            /* No reply: the PF resets the VF */
+            g_free(req->buf);
+            g_free(req);
+            i40evf_mbx_down(t);
+            i40evf_trap_hw_reset(t);
+            break;
+        }
+        t->inflight = req;
+        t->deadline_ms = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+                         t->timeout_ms;
+    }
+    /* Room in the backlog again: take what the guest posted meanwhile */
+    i40evf_trap_pop_atq(t);
+    poll_update(t);
+}
+
+void i40evf_mbx_submit(I40EVFTrap *t, I40EVFRequest *req)
+{
+    if (t->state == I40EVF_MBX_DEAD) {
+        t->ops[MIN(req->v_opcode, I40EVF_OPS - 1)].unanswered++;
+        i40evf_trap_deliver(t, req->v_opcode,
+                            VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR, NULL, 0);
+        g_free(req->buf);
+        g_free(req);
+        return;
+    }
+    QSIMPLEQ_INSERT_TAIL(&t->backlog, req, next);
+    t->backlog_len++;
+    if (t->state == I40EVF_MBX_DOWN) {
+        i40evf_mbx_check(t);
+    }
+    send_next(t);
+}
+
+/* One message from the PF: the reply to the request out, or an event. */
+static void handle_pf_msg(I40EVFTrap *t, uint32_t v_opcode, int32_t v_retval,
+                          const uint8_t *msg, uint16_t len)
+{
+    I40EVFRequest *req = t->inflight;
+
+    trace_i40evf_mbx_recv(virtchnl_op_name(v_opcode), v_opcode, v_retval,
+                          len);
+    if (v_opcode == VIRTCHNL_OP_EVENT) {
+        t->events++;
+    } else if (req && req->v_opcode == v_opcode) {
+        I40EVFOpStats *st = &t->ops[MIN(v_opcode, I40EVF_OPS - 1)];
+
+        if (v_retval) {
+            st->failed++;
+        } else {
+            st->ok++;
+        }
+        if (i40evf_shadow_update(&t->shadow, v_opcode, req->buf, req->len,
+                                 v_retval, msg, len) &&
+            v_retval == 0) {
+            warn_report_once("%s: the shadow cannot follow %s: the VF's "
+                             "state can no longer be migrated",
+                             t->vdev->vbasedev.name,
+                             virtchnl_op_name(v_opcode));
+            t->shadow_lost = true;
+        }
+        finish_inflight(t);
+    }
+    i40evf_trap_deliver(t, v_opcode, v_retval, msg, len);
+}
+
+/* Take what the PF put on the ARQ, and see if the request out failed. */
+void i40evf_mbx_poll(I40EVFTrap *t)
+{
+    struct i40e_aq_desc *d;
+
+    if (!i40evf_mbx_check(t)) {
+        return;
+    }
+    while ((d = hw_desc(t, true, t->arq_next))->flags &
+           cpu_to_le16(I40E_AQ_FLAG_DD)) {
+        uint32_t idx = t->arq_next;
+        uint16_t len = MIN(le16_to_cpu(d->datalen), I40EVF_MBX_BUF_SIZE);
+
+        smp_rmb();
+        handle_pf_msg(t, le32_to_cpu(d->cookie_high),
+                      le32_to_cpu(d->cookie_low),
+                      t->dma + ARQ_BUF_OFF + idx * I40EVF_MBX_BUF_SIZE, len);
+        arq_post(t, idx);
+        t->arq_next = (idx + 1) % I40EVF_MBX_RING_LEN;
+        i40evf_hw_write(t, I40E_VF_ARQT1, idx);
+        if (t->state != I40EVF_MBX_UP) {
+            return;
+        }
+    }
+    if (t->inflight) {
+        uint32_t last = (t->atq_next + I40EVF_MBX_RING_LEN - 1) %
+                        I40EVF_MBX_RING_LEN;
+        uint16_t flags = le16_to_cpu(hw_desc(t, false, last)->flags);
+
+        if ((flags & I40E_AQ_FLAG_DD) && (flags & I40E_AQ_FLAG_ERR)) {
+            fail_inflight(t, "refused by the mailbox");
+        } else if (qemu_clock_get_ms(QEMU_CLOCK_REALTIME) >=
+                   t->deadline_ms) {
+            error_report("%s: no reply from the PF to %s within %u ms",
+                         t->vdev->vbasedev.name,
+                         virtchnl_op_name(t->inflight->v_opcode),
+                         t->timeout_ms);
+            fail_inflight(t, "timeout");
+        }
+    }
+    send_next(t);
+}
+
+static void poll_timer_cb(void *opaque)
+{
+    I40EVFTrap *t = opaque;
+
+    i40evf_mbx_poll(t);
+    poll_update(t);
+}
+
+/*
+ * The VF's vector 0, intercepted from vfio: acknowledge its causes, take
+ * the mailbox's messages, pass any other cause on to the guest's vector 0
+ * and re-arm.
+ */
+void i40evf_mbx_vector0(VFIOPCIDevice *vdev, unsigned int nr)
+{
+    I40EVFTrap *t = i40evf_trap_of(OBJECT(vdev));
+    uint32_t icr01;
+
+    t->hw_irqs++;
+    icr01 = i40evf_hw_read(t, I40E_VFINT_ICR01);
+    trace_i40evf_mbx_irq(icr01);
+    i40evf_mbx_poll(t);
+    icr01 &= ~(I40E_VFINT_ICR01_ADMINQ | I40E_VFINT_ICR01_INTEVENT);
+    if (icr01 && icr01 != UINT32_MAX) {
+        i40evf_trap_latch_vec0(t, icr01);
+    }
+    if (t->state == I40EVF_MBX_UP) {
+        i40evf_hw_write(t, I40E_VFINT_DYN_CTL01, I40E_VFINT_DYN_CTL_INTENA |
+                        I40E_VFINT_DYN_CTL_CLEARPBA |
+                        (I40E_VFINT_ITR_NONE <<
+                         I40E_VFINT_DYN_CTL_ITR_INDX_SHIFT));
+    }
+    poll_update(t);
+}
+
+/*
+ * The highest IOVA block of the container's valid ranges below IOVA_TOP,
+ * if nothing the device can reach is there.
+ */
+static bool mbx_pick_iova(I40EVFTrap *t, Error **errp)
+{
+    VFIOContainer *bcontainer = t->vdev->vbasedev.bcontainer;
+    AddressSpace *as = pci_device_iommu_address_space(PCI_DEVICE(t->vdev));
+    hwaddr top = IOVA_TOP;
+    MemoryRegionSection sec;
+    GList *l;
+
+    for (l = bcontainer->iova_ranges; l; l = l->next) {
+        Range *r = l->data;
+
+        if (range_lob(r) < IOVA_TOP && range_size(r) >= DMA_SIZE) {
+            top = MIN(range_upb(r) + 1, IOVA_TOP);
+        }
+    }
+    t->iova = QEMU_ALIGN_DOWN(top - DMA_SIZE, 64 * KiB);
+    sec = memory_region_find(as->root, t->iova, DMA_SIZE);
+    if (sec.mr) {
+        memory_region_unref(sec.mr);
+        error_setg(errp, "no free IOVA for the mailbox: 0x%" PRIx64
+                   " is in use", (uint64_t)t->iova);
+        return false;
+    }
+    return true;
+}
+
+bool i40evf_mbx_init(I40EVFTrap *t, Error **errp)
+{
+    VFIOContainer *bcontainer = t->vdev->vbasedev.bcontainer;
+    int ret;
+
+    if (!t->timeout_ms) {
+        error_setg(errp, "x-mbx-timeout-ms must be at least 1");
+        return false;
+    }
+    if (!mbx_pick_iova(t, errp)) {
+        return false;
+    }
+    /* Shared, so that a vfio-user server can map it like guest RAM */
+    if (!memory_region_init_ram_flags_nomigrate(&t->dma_mr, OBJECT(t->vdev),
+                                                "i40evf-mailbox", DMA_SIZE,
+                                                RAM_SHARED, errp)) {
+        return false;
+    }
+    t->dma = memory_region_get_ram_ptr(&t->dma_mr);
+    ret = vfio_container_dma_map(bcontainer, t->iova, DMA_SIZE, t->dma,
+                                 false, &t->dma_mr);
+    if (ret) {
+        error_setg_errno(errp, -ret, "cannot map the mailbox for DMA at "
+                         "0x%" PRIx64, (uint64_t)t->iova);
+        object_unparent(OBJECT(&t->dma_mr));
+        return false;
+    }
+    t->dma_mapped = true;
+    t->poll_timer = timer_new_us(QEMU_CLOCK_REALTIME, poll_timer_cb, t);
+    t->vdev->msix_intercepted = 1;
+    t->vdev->msix_intercept = i40evf_mbx_vector0;
+    t->state = I40EVF_MBX_DOWN;
+    poll_update(t);
+    return true;
+}
+
+void i40evf_mbx_exit(I40EVFTrap *t)
+{
+    I40EVFRequest *req;
+
+    t->vdev->msix_intercepted = 0;
+    t->vdev->msix_intercept = NULL;
+    g_clear_pointer(&t->poll_timer, timer_free);
+    finish_inflight(t);
+    while ((req = QSIMPLEQ_FIRST(&t->backlog))) {
+        QSIMPLEQ_REMOVE_HEAD(&t->backlog, next);
+        g_free(req->buf);
+        g_free(req);
+    }
+    if (t->dma_mapped) {
+        vfio_container_dma_unmap(t->vdev->vbasedev.bcontainer, t->iova,
+                                 DMA_SIZE, NULL, false);
+        t->dma_mapped = false;
+        object_unparent(OBJECT(&t->dma_mr));
+    }
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfio-i40evf: an Intel X710 VF passed through with its mailbox trapped.
+ *
+ * The trap is the core that vfio-i40evf (kernel VFIO) and
+ * vfio-user-i40evf (vfio-user) share.  It overlays BAR0's admin-queue
+ * registers and vector 0's cause registers, presents the guest a virtual
+ * mailbox (i40e-vf-aq.h), drives the VF's real mailbox from rings of its
+ * own, and keeps the shadow of what the PF accepted (i40evf-shadow.h).
+ * Queue doorbells, queue interrupts and the rings stay the device's.
+ */
+
+#ifndef HW_VFIO_I40EVF_H
+#define HW_VFIO_I40EVF_H
+
+#include "hw/vfio/pci.h"
+#include "hw/net/i40e-vf-aq.h"
+#include "hw/vfio/i40evf-shadow.h"
+
+#define TYPE_VFIO_I40EVF        "vfio-i40evf"
+#define TYPE_VFIO_USER_I40EVF   "vfio-user-i40evf"
+
+#define I40EVF_PCI_DEVICE_ID    0x154c  /* X710 and XL710 VF */
+
+/* The hardware-facing mailbox: QEMU's rings, 4 KiB buffers */
+#define I40EVF_MBX_RING_LEN     16
+#define I40EVF_MBX_BUF_SIZE     4096
+/* Guest requests that wait for the hardware before the ATQ stalls */
+#define I40EVF_MBX_BACKLOG      32
+#define I40EVF_MBX_TIMEOUT_MS   1000
+
+/* Where a trapped access landed, for the QMP counters */
+typedef enum I40EVFTrapBlock {
+    I40EVF_BLOCK_MAILBOX,   /* admin-queue registers and VFGEN_RSTAT */
+    I40EVF_BLOCK_VECTOR0,   /* ICR01, ICR0_ENA1, DYN_CTL01 */
+    I40EVF_BLOCK_PASSTHROUGH, /* anything else in those pages: forwarded */
+    I40EVF_BLOCK__MAX,
+} I40EVFTrapBlock;
+
+/* The hardware mailbox's state */
+typedef enum I40EVFMbxState {
+    I40EVF_MBX_DOWN,        /* VF in reset, or rings not yet programmed */
+    I40EVF_MBX_UP,          /* rings programmed, requests flow */
+    I40EVF_MBX_DEAD,        /* the device is gone: nothing answers */
+} I40EVFMbxState;
+
+typedef struct I40EVFRequest {
+    QSIMPLEQ_ENTRY(I40EVFRequest) next;
+    uint32_t v_opcode;
+    uint16_t len;
+    uint8_t *buf;
+} I40EVFRequest;
+
+/* Messages counted by opcode; the last slot counts unknown opcodes */
+#define I40EVF_OPS              128
+
+typedef struct I40EVFOpStats {
+    uint64_t requests;          /* from the guest */
+    uint64_t refused;           /* invalid: answered without the PF */
+    uint64_t ok;                /* the PF's replies, by status */
+    uint64_t failed;
+    uint64_t unanswered;        /* timed out, or the VF was gone */
+} I40EVFOpStats;
+
+typedef struct I40EVFTrap {
+    VFIOPCIDevice *vdev;
+    uint32_t timeout_ms;        /* property: PF reply timeout */
+
+    /* BAR0 overlays, above the device's own mapping */
+    MemoryRegion mbx_mr;
+    MemoryRegion vec0_mr;
+    uint64_t trapped[I40EVF_BLOCK__MAX];
+
+    /* What the guest sees: the virtual mailbox and vector 0 */
+    I40EVFAdminQueue atq;
+    I40EVFAdminQueue arq;
+    uint32_t icr01;
+    uint32_t icr01_unsignalled;
+    uint32_t icr0_ena;
+    bool vec0_armed;            /* INTENA */
+    bool vec0_pending;
+
+    /* The VF's real mailbox, on rings in QEMU's memory */
+    I40EVFMbxState state;
+    MemoryRegion dma_mr;
+    uint8_t *dma;
+    hwaddr iova;
+    bool dma_mapped;
+    uint32_t atq_next;          /* next hardware ATQ slot to fill */
+    uint32_t arq_next;          /* next hardware ARQ slot to read */
+    QSIMPLEQ_HEAD(, I40EVFRequest) backlog;
+    unsigned int backlog_len;
+    I40EVFRequest *inflight;    /* sent, its reply not yet seen */
+    int64_t deadline_ms;
+    QEMUTimer *poll_timer;
+
+    I40EVFShadow shadow;
+    bool shadow_lost;           /* an update failed: it no longer matches */
+
+    /* Counters for QMP */
+    I40EVFOpStats ops[I40EVF_OPS];
+    uint64_t events;            /* PF events relayed to the guest */
+    uint64_t hw_resets;         /* VF resets seen on the hardware */
+    uint64_t hw_irqs;           /* hardware vector-0 interrupts */
+} I40EVFTrap;
+
+/*
+ * i40evf_trap_realize: after the parent realized @vdev, check it is an
+ * X710-family VF, map the mailbox memory and install the overlays.
+ */
+bool i40evf_trap_realize(I40EVFTrap *t, VFIOPCIDevice *vdev, Error **errp);
+void i40evf_trap_exit(I40EVFTrap *t);
+/* The device was reset by QEMU (system reset, or the guest's FLR). */
+void i40evf_trap_reset(I40EVFTrap *t);
+
+/* i40evf-mbx.c: the hardware side */
+bool i40evf_mbx_init(I40EVFTrap *t, Error **errp);
+void i40evf_mbx_exit(I40EVFTrap *t);
+void i40evf_mbx_submit(I40EVFTrap *t, I40EVFRequest *req);
+void i40evf_mbx_poll(I40EVFTrap *t);
+bool i40evf_mbx_check(I40EVFTrap *t);
+void i40evf_mbx_vector0(VFIOPCIDevice *vdev, unsigned int nr);
+void i40evf_mbx_down(I40EVFTrap *t);
+uint32_t i40evf_hw_read(I40EVFTrap *t, hwaddr addr);
+void i40evf_hw_write(I40EVFTrap *t, hwaddr addr, uint32_t val);
+
+/* i40evf-trap.c: what the hardware side hands to the guest */
+void i40evf_trap_deliver(I40EVFTrap *t, uint32_t v_opcode, int32_t v_retval,
+                         const uint8_t *msg, uint16_t len);
+void i40evf_trap_latch_vec0(I40EVFTrap *t, uint32_t cause);
+void i40evf_trap_hw_reset(I40EVFTrap *t);
+void i40evf_trap_pop_atq(I40EVFTrap *t);
+
+/* The trap of a device, or NULL if it is not one of ours. */
+I40EVFTrap *i40evf_trap_of(Object *obj);
+
+#endif /* HW_VFIO_I40EVF_H */
