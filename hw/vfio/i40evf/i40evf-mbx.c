@@ -44,17 +44,32 @@
  */
 #define IOVA_TOP        (1ULL << 48)
 
+/*
+ * The VF's registers answer only while the guest lets BAR0 decode: the
+ * command register and the BAR are the guest's, passed through.
+ */
+static bool hw_accessible(I40EVFTrap *t)
+{
+    PCIDevice *pdev = PCI_DEVICE(t->vdev);
+
+    return (pci_get_word(pdev->config + PCI_COMMAND) & PCI_COMMAND_MEMORY) &&
+           pci_get_bar_addr(pdev, 0) != PCI_BAR_UNMAPPED;
+}
+
 uint32_t i40evf_hw_read(I40EVFTrap *t, hwaddr addr)
 {
     if (t->state == I40EVF_MBX_DEAD) {
         return UINT32_MAX;
+    }
+    if (!hw_accessible(t)) {
+        return 0;
     }
     return vfio_region_read(&t->vdev->bars[0].region, addr, 4);
 }
 
 void i40evf_hw_write(I40EVFTrap *t, hwaddr addr, uint32_t val)
 {
-    if (t->state != I40EVF_MBX_DEAD) {
+    if (t->state != I40EVF_MBX_DEAD && hw_accessible(t)) {
         vfio_region_write(&t->vdev->bars[0].region, addr, val, 4);
     }
 }
@@ -99,7 +114,8 @@ static bool vector0_hooked(I40EVFTrap *t)
 /* Poll while something is expected and no interrupt will announce it. */
 static void poll_update(I40EVFTrap *t)
 {
-    if (t->state == I40EVF_MBX_DEAD) {
+    if (t->state == I40EVF_MBX_DEAD || !hw_accessible(t)) {
+        /* The guest's next access to the mailbox brings it back */
         timer_del(t->poll_timer);
     } else if (t->state == I40EVF_MBX_DOWN || t->inflight ||
                !vector0_hooked(t)) {
@@ -220,7 +236,7 @@ bool i40evf_mbx_check(I40EVFTrap *t)
 {
     uint32_t arqlen, rstat;
 
-    if (t->state == I40EVF_MBX_DEAD) {
+    if (t->state == I40EVF_MBX_DEAD || !hw_accessible(t)) {
         return false;
     }
     arqlen = i40evf_hw_read(t, I40E_VF_ARQLEN1);

@@ -195,6 +195,24 @@ bool qiavf_recv(QIavf *d, uint32_t *v_opcode, int32_t *v_retval,
     return true;
 }
 
+/*
+ * The next ARQ message, waiting up to @ms of real time for one: a reply
+ * that comes from another process does not come with the request.
+ */
+bool qiavf_recv_wait(QIavf *d, uint32_t *v_opcode, int32_t *v_retval,
+                     void *buf, uint16_t *len, uint32_t ms)
+{
+    int64_t end = g_get_monotonic_time() + ms * 1000;
+
+    while (!qiavf_recv(d, v_opcode, v_retval, buf, len)) {
+        if (g_get_monotonic_time() >= end) {
+            return false;
+        }
+        g_usleep(500);
+    }
+    return true;
+}
+
 void qiavf_drain_events(QIavf *d)
 {
     g_autofree uint8_t *buf = g_malloc(QIAVF_AQ_BUF);
@@ -220,7 +238,7 @@ int32_t qiavf_call(QIavf *d, uint32_t v_opcode, const void *msg,
     uint16_t rlen;
 
     qiavf_send(d, v_opcode, msg, len);
-    while (qiavf_recv(d, &op, &ret, buf, &rlen)) {
+    while (qiavf_recv_wait(d, &op, &ret, buf, &rlen, d->reply_wait_ms)) {
         if (op != v_opcode && op == VIRTCHNL_OP_EVENT) {
             continue;
         }
@@ -502,6 +520,7 @@ void qiavf_tx(QIavf *d, unsigned int q, const void *frame, size_t len,
     uint64_t buf = tx->bufs + tx->next * tx->buf_size;
     uint64_t slot = tx->ring + tx->next * I40E_TX_DESC_SIZE;
     uint64_t desc[2];
+    int64_t end;
 
     g_assert_cmpuint(len, <=, tx->buf_size);
     cmd |= I40E_TXD_CMD_EOP | I40E_TXD_CMD_RS | I40E_TXD_CMD_ICRC;
@@ -516,7 +535,13 @@ void qiavf_tx(QIavf *d, unsigned int q, const void *frame, size_t len,
     tx->next = (tx->next + 1) % tx->len;
     qiavf_wr(d, I40E_QTX_TAIL1(q), tx->next);
 
-    qtest_memread(d->qts, slot + 8, &desc[1], sizeof(desc[1]));
+    /* A device in another process writes back in its own time */
+    end = g_get_monotonic_time() + d->reply_wait_ms * 1000;
+    do {
+        qtest_memread(d->qts, slot + 8, &desc[1], sizeof(desc[1]));
+    } while ((le64_to_cpu(desc[1]) & I40E_TXD_DTYPE_MASK) !=
+             I40E_TXD_DTYPE_DESC_DONE && g_get_monotonic_time() < end &&
+             (g_usleep(500), true));
     g_assert_cmphex(le64_to_cpu(desc[1]) & I40E_TXD_DTYPE_MASK, ==,
                     I40E_TXD_DTYPE_DESC_DONE);
 }

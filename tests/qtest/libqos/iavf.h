@@ -69,6 +69,12 @@ typedef struct QIavf {
     unsigned int link_events;
     unsigned int reset_events;
 
+    /*
+     * How long a reply or a TX write-back may take: 0 when the device
+     * answers at once, as the emulated VF does
+     */
+    uint32_t reply_wait_ms;
+
     unsigned int nqueues;
     QIavfRing tx[QIAVF_MAX_QUEUES];
     QIavfRing rx[QIAVF_MAX_QUEUES];
@@ -89,6 +95,8 @@ bool qiavf_recv(QIavf *d, uint32_t *v_opcode, int32_t *v_retval,
                 void *buf, uint16_t *len);
 int32_t qiavf_call(QIavf *d, uint32_t v_opcode, const void *msg,
                    uint16_t len, void *reply, uint16_t *reply_len);
+bool qiavf_recv_wait(QIavf *d, uint32_t *v_opcode, int32_t *v_retval,
+                     void *buf, uint16_t *len, uint32_t ms);
 void qiavf_drain_events(QIavf *d);
 void qiavf_negotiate(QIavf *d, uint32_t caps);
 void qiavf_get_resources(QIavf *d, uint32_t caps);

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qtests of vfio-user-i40evf: the qtest VM passes through an i40e-vf that
+ * an x-remote QEMU serves over vfio-user, and libqos/iavf drives it
+ * through the mailbox trap.  The server's trace of the messages its PF
+ * agent took shows what crossed the trap.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/iov.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "qobject/qnum.h"
+#include "qobject/qstring.h"
+#include "libqtest.h"
+#include "libqos/libqos-pc.h"
+#include "libqos/pci-pc.h"
+#include "libqos/iavf.h"
+
+#define VF_DEVFN        QPCI_DEVFN(4, 0)
+#define VF_SLOT         4
+#define VF_MAC          "52:54:00:12:34:56"
+#define VF_VSI          7
+#define WAIT_MS         5000
+
+typedef struct Fixture {
+    QTestState *srv;    /* the x-remote QEMU serving the VF */
+    QOSState *qs;       /* the VM with vfio-user-i40evf */
+    QIavf d;
+    int sock[2];        /* the VF's netdev; sock[0] is the test's end */
+    char *dir;
+    char *path;         /* the vfio-user socket */
+    char *log;          /* the server's trace */
+} Fixture;
+
+static const uint8_t vf_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+static const uint8_t peer_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+
+static void fixture_start(Fixture *f, const char *dev_opts)
+{
+    memset(f, 0, sizeof(*f));
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, f->sock), ==, 0);
+    f->dir = g_dir_make_tmp("vfio-user-i40evf-XXXXXX", NULL);
+    g_assert(f->dir);
+    f->path = g_build_filename(f->dir, "vfu.sock", NULL);
+    f->log = g_build_filename(f->dir, "server.log", NULL);
+
+    /* The VF becomes active at once: the server's clock is the qtest's. */
+    f->srv = qtest_initf("-machine x-remote,vfio-user=on,auto-shutdown=off "
+                         "-nodefaults -trace i40e_vf_pf_msg -D %s "
+                         "-netdev socket,fd=%d,id=n0 "
+                         "-device i40e-vf,id=vf0,netdev=n0,mac=" VF_MAC
+                         ",vsi-id=%d,reset-delay=0 "
+                         "-object '{\"qom-type\": \"x-vfio-user-server\", "
+                         "\"id\": \"s0\", \"device\": \"vf0\", "
+                         "\"socket\": {\"type\": \"unix\", "
+                         "\"path\": \"%s\"}}'",
+                         f->log, f->sock[1], VF_VSI, f->path);
+
+    /* The server maps guest memory for DMA: it must be shareable. */
+    f->qs = qtest_pc_boot("-object memory-backend-memfd,id=mem,size=128M,"
+                          "share=on -machine memory-backend=mem -m 128M "
+                          "-device '{\"driver\": \"vfio-user-i40evf\", "
+                          "\"id\": \"vf\", \"addr\": \"04.0\"%s, "
+                          "\"socket\": {\"type\": \"unix\", "
+                          "\"path\": \"%s\"}}'", dev_opts ?: "", f->path);
+}
+
+static void fixture_init(Fixture *f)
+{
+    qiavf_init(&f->d, f->qs, VF_DEVFN);
+    f->d.reply_wait_ms = WAIT_MS;
+}
+
+static void fixture_stop(Fixture *f)
+{
+    qtest_shutdown(f->qs);
+    if (f->srv) {
+        qtest_quit(f->srv);
+    }
+    close(f->sock[0]);
+    close(f->sock[1]);
+    unlink(f->path);
+    unlink(f->log);
+    rmdir(f->dir);
+    g_free(f->log);
+    g_free(f->path);
+    g_free(f->dir);
+}
+
+/* How many messages of @op the server's PF agent took. */
+static int server_saw(Fixture *f, uint32_t op)
+{
+    g_autofree char *text = NULL;
+    g_autofree char *needle = g_strdup_printf("(%u) len", op);
+    int n = 0;
+
+    g_assert_true(g_file_get_contents(f->log, &text, NULL, NULL));
+    for (char *p = text; (p = strstr(p, needle)); p++) {
+        n++;
+    }
+    return n;
+}
+
+/* Socket netdev framing: a 32-bit big-endian length, then the frame. */
+static void sock_send(Fixture *f, const void *frame, size_t len)
+{
+    uint32_t be = htonl(len);
+    struct iovec iov[] = {
+        { .iov_base = &be, .iov_len = sizeof(be) },
+        { .iov_base = (void *)frame, .iov_len = len },
+    };
+
+    g_assert_cmpint(iov_send(f->sock[0], iov, 2, 0, sizeof(be) + len), ==,
+                    sizeof(be) + len);
+}
+
+/* The next frame the VF sent; QEMU's RARP announcements are skipped. */
+static size_t sock_recv(Fixture *f, void *buf, size_t max)
+{
+    uint32_t be;
+    size_t len;
+
+    do {
+        g_assert_cmpint(recv(f->sock[0], &be, sizeof(be), MSG_WAITALL), ==,
+                        sizeof(be));
+        len = ntohl(be);
+        g_assert_cmpuint(len, <=, max);
+        g_assert_cmpint(recv(f->sock[0], buf, len, MSG_WAITALL), ==, len);
+    } while (len >= 14 && lduw_be_p((uint8_t *)buf + 12) == 0x8035);
+    return len;
+}
+
+/* A frame of the local experimental EtherType carrying @tag and a count */
+static size_t make_frame(uint8_t *frame, const uint8_t *dst,
+                         const uint8_t *src, const char *tag, uint32_t seq)
+{
+    size_t len = 64 + seq % 900;
+
+    memset(frame, 0, len);
+    memcpy(frame, dst, 6);
+    memcpy(frame + 6, src, 6);
+    stw_be_p(frame + 12, 0x88b5);
+    snprintf((char *)frame + 14, 32, "%s", tag);
+    stl_be_p(frame + 46, seq);
+    for (size_t i = 50; i < len; i++) {
+        frame[i] = seq + i;
+    }
+    return len;
+}
+
+static bool rx_wait(Fixture *f, unsigned int q, void *buf, size_t *len)
+{
+    int64_t end = g_get_monotonic_time() + WAIT_MS * 1000;
+    uint64_t qw0, qw1;
+
+    while (!qiavf_rx_poll(&f->d, q, buf, len, &qw0, &qw1)) {
+        if (g_get_monotonic_time() >= end) {
+            return false;
+        }
+        g_usleep(1000);
+    }
+    return true;
+}
+
+static QDict *query_vf(Fixture *f)
+{
+    QDict *rsp = qtest_qmp(f->qs->qts,
+                           "{ 'execute': 'x-query-vfio-i40evf' }");
+    QList *list = qdict_get_qlist(rsp, "return");
+    QDict *vf;
+
+    g_assert_nonnull(list);
+    g_assert_cmpint(qlist_size(list), ==, 1);
+    vf = qobject_to(QDict, qlist_peek(list));
+    qobject_ref(vf);
+    qobject_unref(rsp);
+    g_assert_cmpstr(qdict_get_str(vf, "id"), ==, "vf");
+    return vf;
+}
+
+static uint64_t trapped(QDict *vf, const char *block)
+{
+    return qdict_get_int(qdict_get_qdict(vf, "trapped"), block);
+}
+
+static int32_t config_rss_key(QIavf *d, uint8_t seed)
+{
+    uint8_t msg[4 + VIRTCHNL_RSS_KEY_SIZE + 1] = { 0 };
+
+    stw_le_p(msg, d->vsi_id);
+    stw_le_p(msg + 2, VIRTCHNL_RSS_KEY_SIZE);
+    for (int i = 0; i < VIRTCHNL_RSS_KEY_SIZE; i++) {
+        msg[4 + i] = seed + i;
+    }
+    return qiavf_call(d, VIRTCHNL_OP_CONFIG_RSS_KEY, msg, sizeof(msg),
+                      NULL, NULL);
+}
+
+/*
+ * The iavf bring-up through the trap, then verified traffic both ways on
+ * two queues; the shadow holds what was configured, and the data path
+ * never met the trap.
+ */
+static void test_bringup_traffic(void)
+{
+    uint8_t frame[1024], buf[2048];
+    size_t len, n;
+    QDict *vf, *shadow;
+    QList *l;
+    Fixture f;
+
+    fixture_start(&f, NULL);
+    fixture_init(&f);
+    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
+    g_assert_cmpmem(f.d.mac, 6, vf_mac, 6);
+    qiavf_up(&f.d, 2);
+    g_assert_cmpint(qiavf_add_vlan(&f.d, 100, false), ==, 0);
+    g_assert_cmpint(config_rss_key(&f.d, 0x40), ==, 0);
+
+    vf = query_vf(&f);
+    g_assert_cmpstr(qdict_get_str(vf, "mailbox"), ==, "up");
+    shadow = qdict_get_qdict(vf, "shadow");
+    g_assert_true(qdict_get_bool(shadow, "complete"));
+    g_assert_true(qdict_get_bool(shadow, "active"));
+    g_assert_cmpint(qdict_get_int(shadow, "vsi-id"), ==, VF_VSI);
+    g_assert_cmpint(qdict_get_int(shadow, "granted-caps"), ==, f.d.caps);
+    g_assert_cmpstr(qdict_get_str(shadow, "default-mac"), ==, VF_MAC);
+    l = qdict_get_qlist(shadow, "queues");
+    g_assert_cmpint(qlist_size(l), ==, 2);
+    g_assert_true(qdict_get_bool(qobject_to(QDict, qlist_peek(l)),
+                                 "rx-enabled"));
+    g_assert_cmpstr(qstring_get_str(qobject_to(QString, qlist_peek(
+                    qdict_get_qlist(shadow, "macs")))), ==, VF_MAC);
+    g_assert_cmpint(qnum_get_int(qobject_to(QNum, qlist_peek(
+                    qdict_get_qlist(shadow, "vlans")))), ==, 100);
+    g_assert_true(g_str_has_prefix(qdict_get_str(shadow, "rss-key"),
+                                   "404142434445"));
+    g_assert_cmpint(trapped(vf, "mailbox"), >, 0);
+    qobject_unref(vf);
+
+    for (uint32_t i = 0; i < 40; i++) {
+        unsigned int q = i % 2;
+
+        len = make_frame(frame, peer_mac, vf_mac, "vfio-user tx", i);
+        qiavf_tx(&f.d, q, frame, len, 0, 0, 0);
+        n = sock_recv(&f, buf, sizeof(buf));
+        g_assert_cmpmem(buf, n, frame, len);
+
+        len = make_frame(frame, vf_mac, peer_mac, "vfio-user rx", i);
+        sock_send(&f, frame, len);
+        g_assert_true(rx_wait(&f, 0, buf, &n));
+        g_assert_cmpmem(buf, n, frame, len);
+    }
+
+    vf = query_vf(&f);
+    g_assert_cmpint(trapped(vf, "passthrough"), ==, 0);
+    qobject_unref(vf);
+    fixture_stop(&f);
+}
+
+/* The refused request's counters in the QMP reply */
+static QDict *op_stats(QDict *vf, uint32_t op)
+{
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(vf, "messages"), e) {
+        QDict *st = qobject_to(QDict, e->value);
+
+        if (qdict_get_int(st, "opcode") == op) {
+            return st;
+        }
+    }
+    g_assert_not_reached();
+}
+
+/*
+ * Requests the PF would refuse for their form are answered by the trap
+ * with the PF's status and never reach the device.
+ */
+static void test_malformed(void)
+{
+    struct {
+        struct virtchnl_ether_addr_list hdr;
+        struct virtchnl_ether_addr addr[2];
+    } macs = { 0 };
+    uint8_t junk[24] = { 0 };
+    QDict *vf, *st;
+    Fixture f;
+
+    fixture_start(&f, NULL);
+    fixture_init(&f);
+    qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
+    g_assert_cmpint(server_saw(&f, VIRTCHNL_OP_GET_VF_RESOURCES), ==, 1);
+
+    /* No element, then a length that does not match the count */
+    macs.hdr.vsi_id = cpu_to_le16(f.d.vsi_id);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_ADD_ETH_ADDR, &macs,
+                               sizeof(macs.hdr) + sizeof(macs.addr[0]),
+                               NULL, NULL), ==, I40E_VC_EINVAL);
+    macs.hdr.num_elements = cpu_to_le16(2);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_ADD_ETH_ADDR, &macs,
+                               sizeof(macs.hdr) + sizeof(macs.addr[0]),
+                               NULL, NULL), ==, I40E_VC_EINVAL);
+    /* A request only a PF sends, and a truncated queue configuration */
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_EVENT, junk, sizeof(junk),
+                               NULL, NULL), ==, I40E_VC_EINVAL);
+    g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_CONFIG_VSI_QUEUES, junk,
+                               sizeof(junk), NULL, NULL), ==, I40E_VC_EINVAL);
+
+    vf = query_vf(&f);
+    st = op_stats(vf, VIRTCHNL_OP_ADD_ETH_ADDR);
+    g_assert_cmpint(qdict_get_int(st, "requests"), ==, 2);
+    g_assert_cmpint(qdict_get_int(st, "refused"), ==, 2);
+    g_assert_cmpint(qdict_get_int(op_stats(vf, VIRTCHNL_OP_CONFIG_VSI_QUEUES),
+                                  "refused"), ==, 1);
+    qobject_unref(vf);
+    g_assert_cmpint(server_saw(&f, VIRTCHNL_OP_ADD_ETH_ADDR), ==, 0);
+    g_assert_cmpint(server_saw(&f, VIRTCHNL_OP_CONFIG_VSI_QUEUES), ==, 0);
+    g_assert_cmpint(server_saw(&f, VIRTCHNL_OP_EVENT), ==, 0);
+
+    /* The mailbox still works */
+    g_assert_cmpint(qiavf_add_mac(&f.d, f.d.mac, false), ==, 0);
+    g_assert_cmpint(server_saw(&f, VIRTCHNL_OP_ADD_ETH_ADDR), ==, 1);
+    fixture_stop(&f);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    qtest_add_func("/vfio-user-i40evf/bringup-traffic", test_bringup_traffic);
+    qtest_add_func("/vfio-user-i40evf/malformed", test_malformed);
+
+    return g_test_run();
+}
