@@ -10,7 +10,8 @@ UPSTREAM := $(BUILD)/qemu-$(shell sed -n 's/^QEMU_VERSION=//p' configure)
 NINJA_TARGETS := qemu-system-x86_64
 TEST_TARGETS := tests/unit/test-virtchnl tests/unit/test-i40evf-shadow \
                 tests/qtest/i40e-vf-test \
-                tests/qtest/vfio-user-msix-test tests/qtest/qos-test
+                tests/qtest/vfio-user-msix-test tests/qtest/vfio-user-i40evf-test \
+                tests/qtest/qos-test
 
 .PHONY: all build check clean deps
 
