@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """End-to-end test: a Debian kernel with the real iavf driver, under TCG,
-on an emulated i40e-vf.
+on an emulated i40e-vf, and on one passed through over vfio-user.
 
 The guest (build-guest.sh, guest-init.sh) binds iavf, brings the link up,
 downloads a random blob from the host over HTTP and sends one of its own to
@@ -13,12 +13,21 @@ when the host lets us create one, a tap device, whose virtio-net headers
 carry the guest's TSO and checksum offloads.  Everything host-side (the
 tap, its address, the servers) lives in a network namespace of the test's
 own (netns.py); the servers listen only on the addresses the guest is
-given.  Prints TAP.
+given.
+
+Over vfio-user the i40e-vf and its netdev live in a second QEMU, an
+x-remote server (-object x-vfio-user-server) in the same namespace, and
+the guest's NIC is a vfio-user client device: vfio-user-i40evf, the
+passthrough device, when the binary has it, else plain vfio-user-pci
+(--vfio-user-client or E2E_VFIO_USER_CLIENT picks one).  The guest runs
+the same /init and the same checks.  The guest's RAM is a shared memfd,
+which the server maps for the device's DMA.  Prints TAP.
 """
 
 import argparse
 import hashlib
 import http.server
+import json
 import os
 import re
 import shutil
@@ -27,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 import netns
 from tapreport import Tap
@@ -37,6 +47,14 @@ BLOB_SHA = hashlib.sha256(BLOB).hexdigest()
 TAP = 'i40evf-e2e0'
 TAP_HOST, TAP_GUEST = '192.168.76.1', '192.168.76.2'
 SLIRP_HOST = '127.0.0.1'    # where slirp takes the guest's 10.0.2.2
+GUEST_MEM = 512             # MiB
+NICS = ('i40e-vf', 'vfio-user')
+# The vfio-user client devices, preferred first: the passthrough device
+# once the binary has it, else the plain one.
+VFIO_USER_CLIENTS = ('vfio-user-i40evf', 'vfio-user-pci')
+SERVER_MAC = '52:54:00:76:00:02'
+SERVER_START = 10           # seconds for the server to create its socket
+SERVER_LOG_LINES = 10       # of the server's output, in a failure's detail
 
 
 class BlobHandler(http.server.BaseHTTPRequestHandler):
@@ -76,15 +94,14 @@ def start_servers(addr):
                                         sink.server_address[1]), stop
 
 
-def boot(qemu, guest, append, netdev, device, timeout):
-    cmd = [qemu, '-M', 'q35', '-accel', 'tcg', '-m', '512', '-smp', '2',
+def boot(qemu, guest, append, nic_args, timeout):
+    cmd = [qemu, '-M', 'q35', '-accel', 'tcg', '-m', str(GUEST_MEM),
+           '-smp', '2',
            '-nodefaults', '-no-user-config', '-display', 'none',
            '-serial', 'stdio', '-no-reboot',
            '-kernel', os.path.join(guest, 'vmlinuz'),
            '-initrd', os.path.join(guest, 'initrd'),
-           '-append', 'console=ttyS0 panic=-1 ' + append,
-           '-netdev', netdev + ',id=n0',
-           '-device', device + ',netdev=n0']
+           '-append', 'console=ttyS0 panic=-1 ' + append] + nic_args
     try:
         out = subprocess.run(cmd, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, timeout=timeout,
@@ -94,6 +111,98 @@ def boot(qemu, guest, append, netdev, device, timeout):
         out = (e.stdout.decode(errors='replace') if e.stdout else '')
         out += '\n(timed out after %ds)' % timeout
     return out.replace('\r', '')
+
+
+def direct_nic(netdev):
+    """The guest's arguments for an i40e-vf of its own on netdev."""
+    return ['-netdev', netdev + ',id=n0', '-device', 'i40e-vf,netdev=n0']
+
+
+class VfioUserServer:
+    """An x-remote QEMU serving an i40e-vf on netdev over a vfio-user
+    socket in a directory of its own; killed, and the directory removed,
+    on leaving the with block.  nic_args: the guest's arguments for a
+    client device on that socket; log: what the server printed (read on
+    leaving); error: why it did not start, or ended before it was
+    stopped, or None."""
+
+    def __init__(self, qemu, netdev, client):
+        self.dir = tempfile.mkdtemp(prefix='i40evf-vfu-')
+        self.sock = os.path.join(self.dir, 'vfu.sock')
+        self.log = ''
+        self.error = None
+        server = {'qom-type': 'x-vfio-user-server', 'id': 's0',
+                  'device': 'vf0',
+                  'socket': {'type': 'unix', 'path': self.sock}}
+        cmd = [qemu, '-machine', 'x-remote,vfio-user=on,auto-shutdown=off',
+               '-accel', 'tcg', '-nodefaults', '-no-user-config',
+               '-display', 'none',
+               '-netdev', netdev + ',id=n0',
+               '-device', 'i40e-vf,id=vf0,netdev=n0,mac=' + SERVER_MAC,
+               '-object', json.dumps(server)]
+        self.logfile = open(os.path.join(self.dir, 'server.log'), 'w+')
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                         stdout=self.logfile,
+                                         stderr=subprocess.STDOUT,
+                                         preexec_fn=netns.die_with_parent)
+        except OSError as e:
+            self.proc = None
+            self.error = 'cannot run the server: %s' % e
+        client_dev = {'driver': client,
+                      'socket': {'type': 'unix', 'path': self.sock}}
+        self.nic_args = [
+            '-object', 'memory-backend-memfd,id=mem,size=%dM,share=on' %
+            GUEST_MEM,
+            '-machine', 'memory-backend=mem',
+            '-device', json.dumps(client_dev)]
+
+    def __enter__(self):
+        end = time.monotonic() + SERVER_START
+        while self.proc and not os.path.exists(self.sock):
+            if self.proc.poll() is not None:
+                self.error = 'the server exited with %d' % self.proc.returncode
+                break
+            if time.monotonic() > end:
+                self.error = 'no socket after %ds' % SERVER_START
+                break
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.stop()
+        self.logfile.seek(0)
+        self.log = self.logfile.read()
+        self.logfile.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+    def stop(self):
+        if self.proc.poll() is not None and not self.error:
+            self.error = 'the server exited with %d before the guest ' \
+                         'finished' % self.proc.returncode
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def vfio_user_client(qemu):
+    """The first of VFIO_USER_CLIENTS the binary has."""
+    try:
+        devices = subprocess.run([qemu, '-device', 'help'],
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True).stdout
+    except OSError:
+        devices = ''
+    names = re.findall(r'^name "([^"]+)"', devices, re.MULTILINE)
+    for client in VFIO_USER_CLIENTS:
+        if client in names:
+            return client
+    return VFIO_USER_CLIENTS[-1]
 
 
 def check_run(tap, prefix, out, channels):
@@ -117,7 +226,9 @@ def check_run(tap, prefix, out, channels):
     tap.check(res.get('carrier-after-reset') == '1' and
               res.get('rx-sha-after-reset') == BLOB_SHA,
               prefix + 'traffic again after iavf resets the VF', out)
-    tap.check('done' in res and int(res.get('rx-bytes', 0)) > len(BLOB),
+    rx_bytes = res.get('rx-bytes', '')
+    tap.check('done' in res and rx_bytes.isdigit() and
+              int(rx_bytes) > len(BLOB),
               prefix + 'statistics count the traffic; clean shutdown', out)
 
 
@@ -127,9 +238,25 @@ def main():
     ap.add_argument('--kernels',
                     default=os.environ.get('E2E_KERNELS', '6.12 6.1'),
                     help='kernel series to test, e.g. "6.12 6.1"')
+    ap.add_argument('--nics', default=os.environ.get('E2E_NICS',
+                                                     ' '.join(NICS)),
+                    help='the guest\'s NIC: "i40e-vf" (emulated in the '
+                    'guest\'s QEMU), "vfio-user" (passed through from a '
+                    'server QEMU), or both (default)')
+    ap.add_argument('--vfio-user-client', choices=VFIO_USER_CLIENTS,
+                    default=os.environ.get('E2E_VFIO_USER_CLIENT') or None,
+                    help='the vfio-user client device (default: the first '
+                    'of %s the binary has)' % ', '.join(VFIO_USER_CLIENTS))
     ap.add_argument('--timeout', type=int, default=300)
     ap.add_argument('--guests', help=argparse.SUPPRESS)
     args = ap.parse_args()
+    unknown = set(args.nics.split()) - set(NICS)
+    if unknown:
+        ap.error('unknown NIC %s (%s)' % (' '.join(sorted(unknown)),
+                                          ', '.join(NICS)))
+    if args.vfio_user_client not in (None,) + VFIO_USER_CLIENTS:
+        ap.error('unknown vfio-user client %s (%s)' %
+                 (args.vfio_user_client, ', '.join(VFIO_USER_CLIENTS)))
     if not netns.inside():
         # The guest kernels come from the archive: fetch them before the
         # network is left behind.
@@ -164,6 +291,12 @@ def run_all(args):
     nets.append(('tap', tapdev and
                  'tap,ifname=%s,script=no,downscript=no' % tapdev, TAP_HOST,
                  'e2e.host=%s e2e.ip=%s' % (TAP_HOST, TAP_GUEST)))
+    client = None
+    if 'vfio-user' in args.nics.split():
+        client = args.vfio_user_client or vfio_user_client(qemu)
+    nics = [(nic, 'i40e-vf' if nic == 'i40e-vf' else
+             'i40e-vf over %s' % client)
+            for nic in NICS if nic in args.nics.split()]
     tap = Tap()
     for series in args.kernels.split():
         guest = os.path.join(args.guests, series)
@@ -172,23 +305,57 @@ def run_all(args):
                 kver = f.read()
         except OSError:
             kver = None
-        for name, netdev, host, append in nets:
-            prefix = 'linux %s, i40e-vf on %s: ' % (kver or series, name)
-            if not kver:
-                tap.check(False, prefix + 'guest from Debian packages')
-                continue
-            if not netdev:
-                tap.skip(prefix + 'traffic', 'cannot create a tap device')
-                continue
-            SinkHandler.uploads.clear()
-            ports, stop = start_servers(host)
-            out = boot(qemu, guest, ports + ' ' + append, netdev, 'i40e-vf',
-                       args.timeout)
-            stop()
-            channels = re.search(r'e2e\.channels=(\d+)', append)
-            check_run(tap, prefix, out, channels and channels.group(1))
+        for nic, nic_name in nics:
+            for name, netdev, host, append in nets:
+                prefix = 'linux %s, %s on %s: ' % (kver or series, nic_name,
+                                                   name)
+                if not kver:
+                    tap.check(False, prefix + 'guest from Debian packages')
+                    continue
+                if not netdev:
+                    tap.skip(prefix + 'traffic', 'cannot create a tap device')
+                    continue
+                channels = re.search(r'e2e\.channels=(\d+)', append)
+                run_guest(tap, prefix, qemu, guest, nic, client, netdev,
+                          host, append, channels and channels.group(1),
+                          args.timeout)
     print('1..%d' % tap.n)
     return 0
+
+
+def run_guest(tap, prefix, qemu, guest, nic, client, netdev, host, append,
+              channels, timeout):
+    """One boot of the guest on nic, with its servers on host, and its
+    checks."""
+    SinkHandler.uploads.clear()
+    ports, stop = start_servers(host)
+    append = ports + ' ' + append
+    try:
+        if nic == 'i40e-vf':
+            out = boot(qemu, guest, append, direct_nic(netdev), timeout)
+        else:
+            out = boot_vfio_user(tap, prefix, qemu, guest, append, client,
+                                 netdev, timeout)
+    finally:
+        stop()
+    if out is not None:
+        check_run(tap, prefix, out, channels)
+
+
+def boot_vfio_user(tap, prefix, qemu, guest, append, client, netdev,
+                   timeout):
+    """boot() on an i40e-vf an x-remote server serves, and the check that
+    the server lived to the end.  Returns the guest's console followed by
+    the end of the server's output, or None if the server never started."""
+    with VfioUserServer(qemu, netdev, client) as server:
+        started = not server.error
+        out = boot(qemu, guest, append, server.nic_args, timeout) \
+            if started else ''
+    out += ''.join('server: %s\n' % line for line in
+                   server.log.splitlines()[-SERVER_LOG_LINES:])
+    tap.check(not server.error, prefix + 'the vfio-user server serves the '
+              'VF until the guest is done', out + (server.error or ''))
+    return out if started else None
 
 
 if __name__ == '__main__':
