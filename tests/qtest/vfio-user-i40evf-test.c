@@ -325,12 +325,185 @@ static void test_malformed(void)
     fixture_stop(&f);
 }
 
+/*
+ * After a VF reset the guest finds its mailbox cleared, brings the VF up
+ * again the way iavf does, and traffic flows; the shadow starts over.
+ */
+static void check_recover(Fixture *f, uint64_t resets_before)
+{
+    uint8_t frame[1024], buf[2048];
+    size_t len, n;
+    QDict *vf;
+
+    qiavf_wait_active(&f->d);
+    g_assert_false(qiavf_rd(&f->d, I40E_VF_ATQLEN1) & I40E_VF_AQLEN_ENABLE);
+    qiavf_aq_init(&f->d);
+    qiavf_get_resources(&f->d, QIAVF_IAVF_CAPS);
+    vf = query_vf(f);
+    g_assert_cmpint(qdict_get_int(vf, "vf-resets"), >, resets_before);
+    g_assert_cmpint(qlist_size(qdict_get_qlist(qdict_get_qdict(vf, "shadow"),
+                                               "queues")), ==, 0);
+    qobject_unref(vf);
+
+    qiavf_up(&f->d, 1);
+    len = make_frame(frame, peer_mac, vf_mac, "tx after reset", 7);
+    qiavf_tx(&f->d, 0, frame, len, 0, 0, 0);
+    n = sock_recv(f, buf, sizeof(buf));
+    g_assert_cmpmem(buf, n, frame, len);
+    len = make_frame(frame, vf_mac, peer_mac, "rx after reset", 8);
+    sock_send(f, frame, len);
+    g_assert_true(rx_wait(f, 0, buf, &n));
+    g_assert_cmpmem(buf, n, frame, len);
+}
+
+static void fixture_up(Fixture *f)
+{
+    fixture_start(f, NULL);
+    fixture_init(f);
+    qiavf_negotiate(&f->d, QIAVF_IAVF_CAPS);
+    qiavf_up(&f->d, 1);
+}
+
+/* Wait, as iavf's reset task does, for the VF's mailbox to go down. */
+static void wait_reset_detected(Fixture *f)
+{
+    int64_t end = g_get_monotonic_time() + WAIT_MS * 1000;
+
+    while (qiavf_rd(&f->d, I40E_VF_ARQLEN1) & I40E_VF_AQLEN_ENABLE) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+}
+
+static void test_reset_vf(void)
+{
+    Fixture f;
+
+    fixture_up(&f);
+    qiavf_send(&f.d, VIRTCHNL_OP_RESET_VF, NULL, 0);
+    wait_reset_detected(&f);
+    g_assert_cmpint(server_saw(&f, VIRTCHNL_OP_RESET_VF), ==, 1);
+    check_recover(&f, 0);
+    fixture_stop(&f);
+}
+
+static void test_flr(void)
+{
+    uint8_t cap;
+    Fixture f;
+
+    fixture_up(&f);
+    cap = qpci_find_capability(f.d.pdev, PCI_CAP_ID_EXP, 0);
+    qpci_config_writew(f.d.pdev, cap + PCI_EXP_DEVCTL,
+                       qpci_config_readw(f.d.pdev, cap + PCI_EXP_DEVCTL) |
+                       PCI_EXP_DEVCTL_BCR_FLR);
+    /* An FLR also resets config space: the OS restores it. */
+    qiavf_pci_enable(&f.d);
+    wait_reset_detected(&f);
+    check_recover(&f, 0);
+    fixture_stop(&f);
+}
+
+/*
+ * The host resets the VF: like 'ip link set PF vf N trust on', which
+ * makes i40e announce a reset and reset the VF.
+ */
+static void test_host_reset(void)
+{
+    int64_t events;
+    QDict *vf;
+    Fixture f;
+
+    fixture_up(&f);
+    vf = query_vf(&f);
+    events = qdict_get_int(vf, "events");
+    qobject_unref(vf);
+    qtest_qmp_assert_success(f.srv, "{ 'execute': 'qom-set', 'arguments': "
+                             "{ 'path': 'vf0', 'property': 'trusted', "
+                             "'value': true } }");
+    wait_reset_detected(&f);
+    /* RESET_IMPENDING came first, and reached the guest's ARQ */
+    vf = query_vf(&f);
+    g_assert_cmpint(qdict_get_int(vf, "events"), ==, events + 1);
+    qobject_unref(vf);
+    check_recover(&f, 0);
+    fixture_stop(&f);
+}
+
+/*
+ * A mailbox reply raises the guest's vector 0, relayed from the VF's
+ * vector 0 that QEMU took.
+ */
+static void test_vector0(void)
+{
+    int64_t end;
+    QDict *vf;
+    Fixture f;
+
+    fixture_up(&f);
+    qiavf_rd(&f.d, I40E_VFINT_ICR01);
+    qiavf_irq_clear(&f.d, 0);
+    qiavf_irq_enable(&f.d, 0);
+    g_assert_cmpint(qiavf_promisc(&f.d, 0), ==, 0);
+    end = g_get_monotonic_time() + WAIT_MS * 1000;
+    while (!qtest_readl(f.d.qts, f.d.irq_mem)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+    g_assert_true(qiavf_irq_seen(&f.d, 0));
+    g_assert_cmphex(qiavf_rd(&f.d, I40E_VFINT_ICR01) & I40E_VFINT_ICR01_ADMINQ,
+                    ==, I40E_VFINT_ICR01_ADMINQ);
+    vf = query_vf(&f);
+    g_assert_cmpint(qdict_get_int(vf, "vf-interrupts"), >, 0);
+    g_assert_cmpint(trapped(vf, "vector0"), >, 0);
+    qobject_unref(vf);
+    fixture_stop(&f);
+}
+
+/*
+ * The server dies: the guest's VF is dead (link down, requests fail) and
+ * QEMU runs on.
+ */
+static void test_server_dies(void)
+{
+    g_autofree uint8_t *buf = g_malloc(QIAVF_AQ_BUF);
+    uint32_t op;
+    int32_t ret;
+    uint16_t len;
+    QDict *vf;
+    Fixture f;
+
+    fixture_up(&f);
+    g_assert_true(f.d.link_up);
+    qtest_kill_qemu(f.srv);
+    qtest_quit(f.srv);
+    f.srv = NULL;
+
+    /* iavf's watchdog reads ARQLEN; the link-down event follows */
+    qiavf_rd(&f.d, I40E_VF_ARQLEN1);
+    while (qiavf_recv_wait(&f.d, &op, &ret, buf, &len, 100)) {
+        g_assert_cmpuint(op, ==, VIRTCHNL_OP_EVENT);
+    }
+    g_assert_false(f.d.link_up);
+    g_assert_cmpint(qiavf_promisc(&f.d, 0), ==,
+                    VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR);
+    vf = query_vf(&f);
+    g_assert_cmpstr(qdict_get_str(vf, "mailbox"), ==, "dead");
+    qobject_unref(vf);
+    fixture_stop(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
 
     qtest_add_func("/vfio-user-i40evf/bringup-traffic", test_bringup_traffic);
     qtest_add_func("/vfio-user-i40evf/malformed", test_malformed);
+    qtest_add_func("/vfio-user-i40evf/vector0", test_vector0);
+    qtest_add_func("/vfio-user-i40evf/reset/vf", test_reset_vf);
+    qtest_add_func("/vfio-user-i40evf/reset/flr", test_flr);
+    qtest_add_func("/vfio-user-i40evf/reset/host", test_host_reset);
+    qtest_add_func("/vfio-user-i40evf/server-dies", test_server_dies);
 
     return g_test_run();
 }

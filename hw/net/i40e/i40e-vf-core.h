@@ -152,6 +152,7 @@ void i40e_vf_aq_send(I40EVFCore *core, uint32_t v_opcode, int32_t v_retval,
 void i40e_vf_pf_handle_msg(I40EVFCore *core, uint32_t v_opcode,
                            const uint8_t *msg, uint16_t msglen);
 void i40e_vf_pf_reset(I40EVFCore *core);
+void i40e_vf_pf_announce_reset(I40EVFCore *core);
 void i40e_vf_pf_link_change(I40EVFCore *core);
 
 /* i40e-vf-filter.c: MAC and VLAN filters */

@@ -91,7 +91,7 @@ static int vc_version(I40EVFCore *core, const uint8_t *msg, uint16_t len,
 }
 
 /* The reset the PF announces first (i40e_vc_reset_vf(vf, true)). */
-static void reset_announced(I40EVFCore *core, I40EVFReply *reply)
+void i40e_vf_pf_announce_reset(I40EVFCore *core)
 {
     struct virtchnl_pf_event ev = {
         .event = cpu_to_le32(VIRTCHNL_EVENT_RESET_IMPENDING),
@@ -99,8 +99,13 @@ static void reset_announced(I40EVFCore *core, I40EVFReply *reply)
     };
 
     i40e_vf_aq_send(core, VIRTCHNL_OP_EVENT, 0, &ev, sizeof(ev));
-    reply->none = true;
     i40e_vf_core_reset(core);
+}
+
+static void reset_announced(I40EVFCore *core, I40EVFReply *reply)
+{
+    reply->none = true;
+    i40e_vf_pf_announce_reset(core);
 }
 
 /*

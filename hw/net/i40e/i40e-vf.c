@@ -348,11 +348,32 @@ static const Property i40e_vf_properties[] = {
     DEFINE_PROP_UINT16("queues", I40EVFState, core.default_queues, 4),
     DEFINE_PROP_UINT16("vectors", I40EVFState, core.num_vectors, 5),
     DEFINE_PROP_UINT16("vsi-id", I40EVFState, core.vsi_id, 1),
-    DEFINE_PROP_BOOL("trusted", I40EVFState, core.trusted, false),
     DEFINE_PROP_BOOL("spoofchk", I40EVFState, core.spoofchk, true),
     DEFINE_PROP_UINT32("reset-delay", I40EVFState, core.reset_ms,
                        I40E_VF_RESET_MS),
 };
+
+static bool i40e_vf_get_trusted(Object *obj, Error **errp)
+{
+    return I40E_VF(obj)->core.trusted;
+}
+
+/*
+ * The host may change trust while the VF runs: i40e_ndo_set_vf_trust then
+ * resets the VF, announcing it.
+ */
+static void i40e_vf_set_trusted(Object *obj, bool value, Error **errp)
+{
+    I40EVFState *s = I40E_VF(obj);
+
+    if (s->core.trusted == value) {
+        return;
+    }
+    s->core.trusted = value;
+    if (DEVICE(obj)->realized) {
+        i40e_vf_pf_announce_reset(&s->core);
+    }
+}
 
 static void i40e_vf_class_init(ObjectClass *klass, const void *data)
 {
@@ -380,9 +401,11 @@ static void i40e_vf_class_init(ObjectClass *klass, const void *data)
         "MSI-X vectors: the mailbox vector and the queue vectors (2-17)");
     object_class_property_set_description(klass, "vsi-id",
         "VSI number the PF gives the VF (0-1023)");
+    object_class_property_add_bool(klass, "trusted", i40e_vf_get_trusted,
+                                   i40e_vf_set_trusted);
     object_class_property_set_description(klass, "trusted",
         "like 'ip link set ... vf N trust on': promiscuous mode and more "
-        "filters");
+        "filters; changing it resets the VF, as i40e does");
     object_class_property_set_description(klass, "spoofchk",
         "like 'ip link set ... vf N spoofchk': drop (and count) frames sent "
         "from a MAC or VLAN that is not the VF's");

@@ -35,8 +35,6 @@
 #define DMA_SIZE        (ATQ_BUF_OFF + I40EVF_MBX_BUF_SIZE)
 
 #define POLL_US         200
-/* With a request out, how often the VF's reset state is checked */
-#define RESET_CHECK_MS  10
 
 /*
  * IOVAs above this stay clear of guest memory and of every BAR: no x86
@@ -118,11 +116,19 @@ static void poll_update(I40EVFTrap *t)
         /* The guest's next access to the mailbox brings it back */
         timer_del(t->poll_timer);
     } else if (t->state == I40EVF_MBX_DOWN || t->inflight ||
-               !vector0_hooked(t)) {
+               t->reset_pending || !vector0_hooked(t)) {
         poll_schedule(t);
     } else {
         timer_del(t->poll_timer);
     }
+}
+
+/* Vector 0 masks itself when it fires: arm it for the next message. */
+static void vector0_arm(I40EVFTrap *t)
+{
+    i40evf_hw_write(t, I40E_VFINT_DYN_CTL01, I40E_VFINT_DYN_CTL_INTENA |
+                    I40E_VFINT_DYN_CTL_CLEARPBA |
+                    (I40E_VFINT_ITR_NONE << I40E_VFINT_DYN_CTL_ITR_INDX_SHIFT));
 }
 
 /*
@@ -154,14 +160,13 @@ static void mbx_up(I40EVFTrap *t)
 
     /* The mailbox cause raises the VF's vector 0, which QEMU takes */
     i40evf_hw_write(t, I40E_VFINT_ICR0_ENA1, I40E_VFINT_ICR01_ADMINQ);
-    i40evf_hw_write(t, I40E_VFINT_DYN_CTL01, I40E_VFINT_DYN_CTL_INTENA |
-                    I40E_VFINT_DYN_CTL_CLEARPBA |
-                    (I40E_VFINT_ITR_NONE << I40E_VFINT_DYN_CTL_ITR_INDX_SHIFT));
+    vector0_arm(t);
     t->state = I40EVF_MBX_UP;
     trace_i40evf_mbx_up(t->iova);
 }
 
 static void send_next(I40EVFTrap *t);
+static bool arq_drain(I40EVFTrap *t, bool repost);
 
 static void finish_inflight(I40EVFTrap *t)
 {
@@ -202,6 +207,7 @@ void i40evf_mbx_down(I40EVFTrap *t)
         fail_inflight(t, "VF reset");
     }
     t->state = I40EVF_MBX_DOWN;
+    t->reset_pending = false;
     trace_i40evf_mbx_down();
     poll_update(t);
 }
@@ -245,6 +251,7 @@ bool i40evf_mbx_check(I40EVFTrap *t)
         return false;
     }
     if (t->state == I40EVF_MBX_UP && !(arqlen & I40E_VF_AQLEN_ENABLE)) {
+        arq_drain(t, false);
         i40evf_mbx_down(t);
         i40evf_trap_hw_reset(t);
     }
@@ -288,22 +295,25 @@ static void send_next(I40EVFTrap *t)
 {
     I40EVFRequest *req;
 
-    while (t->state == I40EVF_MBX_UP && !t->inflight &&
+    while (t->state == I40EVF_MBX_UP && !t->inflight && !t->reset_pending &&
            (req = QSIMPLEQ_FIRST(&t->backlog))) {
         QSIMPLEQ_REMOVE_HEAD(&t->backlog, next);
         t->backlog_len--;
         send_request(t, req);
+        t->deadline_ms = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+                         t->timeout_ms;
         if (req->v_opcode == VIRTCHNL_OP_RESET_VF) {
-            /* No reply: the PF resets the VF */
+            /*
+             * No reply: the PF resets the VF, in its own time.  Like
+             * iavf, wait for the mailbox to go down; until then the guest
+             * sees its mailbox as it was.
+             */
             g_free(req->buf);
             g_free(req);
-            i40evf_mbx_down(t);
-            i40evf_trap_hw_reset(t);
+            t->reset_pending = true;
             break;
         }
         t->inflight = req;
-        t->deadline_ms = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
-                         t->timeout_ms;
     }
     /* Room in the backlog again: take what the guest posted meanwhile */
     i40evf_trap_pop_atq(t);
@@ -360,14 +370,16 @@ static void handle_pf_msg(I40EVFTrap *t, uint32_t v_opcode, int32_t v_retval,
     i40evf_trap_deliver(t, v_opcode, v_retval, msg, len);
 }
 
-/* Take what the PF put on the ARQ, and see if the request out failed. */
-void i40evf_mbx_poll(I40EVFTrap *t)
+/*
+ * Hand the guest what the PF put on the ARQ.  The ring lives in QEMU's
+ * memory, so this also works when the VF has just been reset: messages
+ * that came before the reset (RESET_IMPENDING) still reach the guest.
+ */
+static bool arq_drain(I40EVFTrap *t, bool repost)
 {
     struct i40e_aq_desc *d;
+    bool took = false;
 
-    if (!i40evf_mbx_check(t)) {
-        return;
-    }
     while ((d = hw_desc(t, true, t->arq_next))->flags &
            cpu_to_le16(I40E_AQ_FLAG_DD)) {
         uint32_t idx = t->arq_next;
@@ -379,10 +391,29 @@ void i40evf_mbx_poll(I40EVFTrap *t)
                       t->dma + ARQ_BUF_OFF + idx * I40EVF_MBX_BUF_SIZE, len);
         arq_post(t, idx);
         t->arq_next = (idx + 1) % I40EVF_MBX_RING_LEN;
-        i40evf_hw_write(t, I40E_VF_ARQT1, idx);
-        if (t->state != I40EVF_MBX_UP) {
-            return;
+        if (repost) {
+            i40evf_hw_write(t, I40E_VF_ARQT1, idx);
         }
+        took = true;
+    }
+    return took;
+}
+
+/* Take what the PF put on the ARQ, and see if the request out failed. */
+bool i40evf_mbx_poll(I40EVFTrap *t)
+{
+    bool took;
+
+    if (!i40evf_mbx_check(t)) {
+        return false;
+    }
+    took = arq_drain(t, true);
+
+    if (t->reset_pending &&
+        qemu_clock_get_ms(QEMU_CLOCK_REALTIME) >= t->deadline_ms) {
+        error_report("%s: the PF did not reset the VF within %u ms",
+                     t->vdev->vbasedev.name, t->timeout_ms);
+        t->reset_pending = false;
     }
     if (t->inflight) {
         uint32_t last = (t->atq_next + I40EVF_MBX_RING_LEN - 1) %
@@ -401,13 +432,17 @@ void i40evf_mbx_poll(I40EVFTrap *t)
         }
     }
     send_next(t);
+    return took;
 }
 
 static void poll_timer_cb(void *opaque)
 {
     I40EVFTrap *t = opaque;
 
-    i40evf_mbx_poll(t);
+    /* What the poll took fired vector 0 too, which masked itself */
+    if (i40evf_mbx_poll(t) && t->state == I40EVF_MBX_UP) {
+        vector0_arm(t);
+    }
     poll_update(t);
 }
 
@@ -430,10 +465,7 @@ void i40evf_mbx_vector0(VFIOPCIDevice *vdev, unsigned int nr)
         i40evf_trap_latch_vec0(t, icr01);
     }
     if (t->state == I40EVF_MBX_UP) {
-        i40evf_hw_write(t, I40E_VFINT_DYN_CTL01, I40E_VFINT_DYN_CTL_INTENA |
-                        I40E_VFINT_DYN_CTL_CLEARPBA |
-                        (I40E_VFINT_ITR_NONE <<
-                         I40E_VFINT_DYN_CTL_ITR_INDX_SHIFT));
+        vector0_arm(t);
     }
     poll_update(t);
 }

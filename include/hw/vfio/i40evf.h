@@ -91,7 +91,8 @@ typedef struct I40EVFTrap {
     QSIMPLEQ_HEAD(, I40EVFRequest) backlog;
     unsigned int backlog_len;
     I40EVFRequest *inflight;    /* sent, its reply not yet seen */
-    int64_t deadline_ms;
+    bool reset_pending;         /* RESET_VF sent, the VF not yet reset */
+    int64_t deadline_ms;        /* for either */
     QEMUTimer *poll_timer;
 
     I40EVFShadow shadow;
@@ -117,7 +118,7 @@ void i40evf_trap_reset(I40EVFTrap *t);
 bool i40evf_mbx_init(I40EVFTrap *t, Error **errp);
 void i40evf_mbx_exit(I40EVFTrap *t);
 void i40evf_mbx_submit(I40EVFTrap *t, I40EVFRequest *req);
-void i40evf_mbx_poll(I40EVFTrap *t);
+bool i40evf_mbx_poll(I40EVFTrap *t);
 bool i40evf_mbx_check(I40EVFTrap *t);
 void i40evf_mbx_vector0(VFIOPCIDevice *vdev, unsigned int nr);
 void i40evf_mbx_down(I40EVFTrap *t);
