@@ -493,12 +493,47 @@ static void test_server_dies(void)
     fixture_stop(&f);
 }
 
+/* Only an X710-family VF may be passed through with its mailbox trapped */
+static void test_not_x710(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vfio-user-i40evf-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "vfu.sock", NULL);
+    QTestState *srv, *qts;
+    QDict *rsp;
+
+    srv = qtest_initf("-machine x-remote,vfio-user=on,auto-shutdown=off "
+                      "-nodefaults -device e1000e,id=nic0 "
+                      "-object '{\"qom-type\": \"x-vfio-user-server\", "
+                      "\"id\": \"s0\", \"device\": \"nic0\", "
+                      "\"socket\": {\"type\": \"unix\", "
+                      "\"path\": \"%s\"}}'", path);
+    qts = qtest_initf("-object memory-backend-memfd,id=mem,size=128M,"
+                      "share=on -machine pc,memory-backend=mem -m 128M");
+    rsp = qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments': "
+                    "{ 'driver': 'vfio-user-i40evf', 'id': 'vf', "
+                    "'socket': { 'type': 'unix', 'path': %s } } }", path);
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"),
+                            "8086:10d3 is not an Intel X710-family virtual "
+                            "function"));
+    qobject_unref(rsp);
+    /* QEMU runs on, and the device is not there */
+    rsp = qtest_qmp(qts, "{ 'execute': 'x-query-vfio-i40evf' }");
+    g_assert_cmpint(qlist_size(qdict_get_qlist(rsp, "return")), ==, 0);
+    qobject_unref(rsp);
+    qtest_quit(qts);
+    qtest_quit(srv);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
 
     qtest_add_func("/vfio-user-i40evf/bringup-traffic", test_bringup_traffic);
     qtest_add_func("/vfio-user-i40evf/malformed", test_malformed);
+    qtest_add_func("/vfio-user-i40evf/not-x710", test_not_x710);
     qtest_add_func("/vfio-user-i40evf/vector0", test_vector0);
     qtest_add_func("/vfio-user-i40evf/reset/vf", test_reset_vf);
     qtest_add_func("/vfio-user-i40evf/reset/flr", test_flr);
