@@ -926,6 +926,37 @@ static void test_reset_vf(void)
     fixture_stop(&f);
 }
 
+/*
+ * i40e_ndo_set_vf_trust: trust changed while the VF runs announces a VF
+ * reset (RESET_IMPENDING), then resets the VF; setting it unchanged does
+ * nothing.
+ */
+static void test_trust_change(void)
+{
+    g_autofree uint8_t *buf = g_malloc(QIAVF_AQ_BUF);
+    uint32_t op;
+    int32_t ret;
+    uint16_t len;
+    Fixture f;
+
+    fixture_up(&f, ",id=vf", 1);
+    qtest_qmp_assert_success(f.qs->qts, "{ 'execute': 'qom-set', "
+                             "'arguments': { 'path': 'vf', "
+                             "'property': 'trusted', 'value': false } }");
+    g_assert_true(qiavf_rd(&f.d, I40E_VF_ARQLEN1) & I40E_VF_AQLEN_ENABLE);
+    g_assert_false(qiavf_recv(&f.d, &op, &ret, buf, &len));
+
+    f.d.reset_events = 0;
+    qtest_qmp_assert_success(f.qs->qts, "{ 'execute': 'qom-set', "
+                             "'arguments': { 'path': 'vf', "
+                             "'property': 'trusted', 'value': true } }");
+    g_assert_true(qiavf_recv(&f.d, &op, &ret, buf, &len));
+    g_assert_cmpuint(op, ==, VIRTCHNL_OP_EVENT);
+    g_assert_cmpuint(f.d.reset_events, ==, 1);
+    check_reset_and_recover(&f);
+    fixture_stop(&f);
+}
+
 static void test_flr(void)
 {
     /* A multicast filter: an untrusted VF may add no other unicast. */
@@ -2210,6 +2241,7 @@ int main(int argc, char **argv)
     qtest_add_func("/i40e-vf/link-event", test_link_event);
     qtest_add_func("/i40e-vf/reset/reset-vf", test_reset_vf);
     qtest_add_func("/i40e-vf/reset/flr", test_flr);
+    qtest_add_func("/i40e-vf/reset/trust-change", test_trust_change);
     qtest_add_func("/i40e-vf/reset/timing", test_reset_timing);
     qtest_add_func("/i40e-vf/irq/vec0-dpdk-rearm", test_irq_vec0_dpdk_rearm);
     qtest_add_func("/i40e-vf/irq/vec0-rx-polling", test_irq_vec0_rx_polling);
