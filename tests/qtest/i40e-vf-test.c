@@ -63,6 +63,17 @@ static void fixture_stop(Fixture *f)
     close(f->sock[1]);
 }
 
+/* The test's end of the VF's socket netdev */
+static void sock_send(Fixture *f, const void *frame, size_t len)
+{
+    qiavf_sock_send(f->sock[0], frame, len);
+}
+
+static size_t sock_recv(Fixture *f, void *buf, size_t max)
+{
+    return qiavf_sock_recv(f->sock[0], buf, max);
+}
+
 /* A fixture with the VF negotiated and nqueues queue pairs running. */
 static void fixture_up(Fixture *f, const char *extra, unsigned int nqueues)
 {
@@ -79,35 +90,6 @@ static void fixture_rings(Fixture *f, uint16_t ring_len, uint32_t buf_size)
     qiavf_irq_init(&f->d);
     qiavf_alloc_rings(&f->d, 1, ring_len, buf_size);
     g_assert_cmpint(qiavf_config_irq_map(&f->d), ==, 0);
-}
-
-/* Socket netdev framing: a 32-bit big-endian length, then the frame. */
-static void sock_send(Fixture *f, const void *frame, size_t len)
-{
-    uint32_t be = htonl(len);
-    struct iovec iov[] = {
-        { .iov_base = &be, .iov_len = sizeof(be) },
-        { .iov_base = (void *)frame, .iov_len = len },
-    };
-
-    g_assert_cmpint(iov_send(f->sock[0], iov, 2, 0, sizeof(be) + len), ==,
-                    sizeof(be) + len);
-}
-
-/* The next frame the VF sent; QEMU's RARP announcements are skipped. */
-static size_t sock_recv(Fixture *f, void *buf, size_t max)
-{
-    uint32_t be;
-    size_t len;
-
-    do {
-        g_assert_cmpint(recv(f->sock[0], &be, sizeof(be), MSG_WAITALL), ==,
-                        sizeof(be));
-        len = ntohl(be);
-        g_assert_cmpuint(len, <=, max);
-        g_assert_cmpint(recv(f->sock[0], buf, len, MSG_WAITALL), ==, len);
-    } while (len >= 14 && lduw_be_p((uint8_t *)buf + 12) == 0x8035);    /* RARP */
-    return len;
 }
 
 static uint16_t csum_fold(uint32_t sum)

@@ -5,6 +5,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/iov.h"
 #include "../libqtest.h"
 #include "pci-pc.h"
 #include "iavf.h"
@@ -589,4 +590,34 @@ bool qiavf_rx(QIavf *d, unsigned int q, void *buf, size_t *len,
         g_usleep(1000);
     }
     return false;
+}
+
+/* The test's end of a socket netdev: a 32-bit big-endian length, a frame */
+
+void qiavf_sock_send(int fd, const void *frame, size_t len)
+{
+    uint32_t be = htonl(len);
+    struct iovec iov[] = {
+        { .iov_base = &be, .iov_len = sizeof(be) },
+        { .iov_base = (void *)frame, .iov_len = len },
+    };
+
+    g_assert_cmpint(iov_send(fd, iov, 2, 0, sizeof(be) + len), ==,
+                    sizeof(be) + len);
+}
+
+/* The next frame the VF sent; QEMU's RARP announcements are skipped. */
+size_t qiavf_sock_recv(int fd, void *buf, size_t max)
+{
+    uint32_t be;
+    size_t len;
+
+    do {
+        g_assert_cmpint(recv(fd, &be, sizeof(be), MSG_WAITALL), ==,
+                        sizeof(be));
+        len = ntohl(be);
+        g_assert_cmpuint(len, <=, max);
+        g_assert_cmpint(recv(fd, buf, len, MSG_WAITALL), ==, len);
+    } while (len >= 14 && lduw_be_p((uint8_t *)buf + 12) == 0x8035);
+    return len;
 }

@@ -127,6 +127,10 @@ bool qiavf_rx_poll(QIavf *d, unsigned int q, void *buf, size_t *len,
 bool qiavf_rx(QIavf *d, unsigned int q, void *buf, size_t *len,
               uint64_t *qw0, uint64_t *qw1);
 
+/* The test's end of the VF's socket netdev */
+void qiavf_sock_send(int fd, const void *frame, size_t len);
+size_t qiavf_sock_recv(int fd, void *buf, size_t max);
+
 /* After migration: continue with the destination's machine. */
 void qiavf_switch(QIavf *d, QOSState *qs);
 
