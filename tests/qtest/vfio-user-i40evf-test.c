@@ -187,6 +187,7 @@ static int32_t config_rss_key(QIavf *d, uint8_t seed)
 static void test_bringup_traffic(void)
 {
     uint8_t frame[1024], buf[2048];
+    g_autofree char *hmp = NULL;
     size_t len, n;
     QDict *vf, *shadow;
     QList *l;
@@ -238,6 +239,10 @@ static void test_bringup_traffic(void)
     vf = query_vf(&f);
     g_assert_cmpint(trapped(vf, "passthrough"), ==, 0);
     qobject_unref(vf);
+
+    hmp = qtest_hmp(f.qs->qts, "info vfio-i40evf");
+    g_assert_true(g_str_has_prefix(hmp, "vf: mailbox up"));
+    g_assert_nonnull(strstr(hmp, "VSI 7, 4 queue pairs"));
     fixture_stop(&f);
 }
 
