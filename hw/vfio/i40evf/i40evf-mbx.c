@@ -22,6 +22,7 @@
 #include "qemu/units.h"
 #include "qapi/error.h"
 #include "hw/pci/msix.h"
+#include "system/address-spaces.h"
 #include "hw/vfio/i40evf.h"
 #include "hw/vfio/vfio-container.h"
 #include "hw/vfio/vfio-region.h"
@@ -482,6 +483,12 @@ static bool mbx_pick_iova(I40EVFTrap *t, Error **errp)
     MemoryRegionSection sec;
     GList *l;
 
+    /* Behind a vIOMMU the guest owns the IOVA space: no room is ours */
+    if (as != &address_space_memory) {
+        error_setg(errp, "a virtual IOMMU in front of the VF is not "
+                   "supported");
+        return false;
+    }
     for (l = bcontainer->iova_ranges; l; l = l->next) {
         Range *r = l->data;
 
