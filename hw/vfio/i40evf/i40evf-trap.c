@@ -4,7 +4,7 @@
  *
  * Two overlays sit above BAR0's own mapping, as vfio quirks do: the
  * admin-queue page range (0x6000-0x8fff, VFGEN_RSTAT included) and the
- * page range of vector 0's cause registers (0x4800-0x5fff).  The guest
+ * page range of vector 0's cause registers (0x4000-0x5fff).  The guest
  * drives a virtual mailbox with the registers' exact semantics (the ring
  * code is the emulated VF's); each request it posts is validated with the
  * PF's rules, and refused at once or queued for the hardware (i40evf-mbx.c).
@@ -20,8 +20,12 @@
 #include "hw/vfio/i40evf.h"
 #include "trace.h"
 
-#define VEC0_START      I40E_VFINT_ICR01
-#define VEC0_END        (I40E_VFINT_DYN_CTL01 + 0x400)
+/*
+ * Whole pages: TCG's TLB takes an MMIO section's offset within the page
+ * as page-aligned, and kernel VFIO can only leave whole pages mmap'd.
+ */
+#define VEC0_START      QEMU_ALIGN_DOWN(I40E_VFINT_ICR01, 4 * KiB)
+#define VEC0_END        QEMU_ALIGN_UP(I40E_VFINT_DYN_CTL01 + 4, 4 * KiB)
 
 static PCIDevice *trap_pdev(I40EVFTrap *t)
 {
