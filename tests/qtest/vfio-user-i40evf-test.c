@@ -36,7 +36,12 @@ typedef struct Fixture {
 static const uint8_t vf_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static const uint8_t peer_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
 
-static void fixture_start(Fixture *f, const char *dev_opts)
+/*
+ * A "host": the server with its VF (@mac and @vsi as its PF provisioned
+ * them) and a VM using it, started with -incoming @incoming if not NULL.
+ */
+static void fixture_host(Fixture *f, const char *mac, int vsi,
+                         const char *incoming)
 {
     memset(f, 0, sizeof(*f));
     g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, f->sock), ==, 0);
@@ -49,21 +54,27 @@ static void fixture_start(Fixture *f, const char *dev_opts)
     f->srv = qtest_initf("-machine x-remote,vfio-user=on,auto-shutdown=off "
                          "-nodefaults -trace i40e_vf_pf_msg -D %s "
                          "-netdev socket,fd=%d,id=n0 "
-                         "-device i40e-vf,id=vf0,netdev=n0,mac=" VF_MAC
+                         "-device i40e-vf,id=vf0,netdev=n0,mac=%s"
                          ",vsi-id=%d,reset-delay=0 "
                          "-object '{\"qom-type\": \"x-vfio-user-server\", "
                          "\"id\": \"s0\", \"device\": \"vf0\", "
                          "\"socket\": {\"type\": \"unix\", "
                          "\"path\": \"%s\"}}'",
-                         f->log, f->sock[1], VF_VSI, f->path);
+                         f->log, f->sock[1], mac, vsi, f->path);
 
     /* The server maps guest memory for DMA: it must be shareable. */
     f->qs = qtest_pc_boot("-object memory-backend-memfd,id=mem,size=128M,"
                           "share=on -machine memory-backend=mem -m 128M "
                           "-device '{\"driver\": \"vfio-user-i40evf\", "
-                          "\"id\": \"vf\", \"addr\": \"04.0\"%s, "
+                          "\"id\": \"vf\", \"addr\": \"04.0\", "
                           "\"socket\": {\"type\": \"unix\", "
-                          "\"path\": \"%s\"}}'", dev_opts ?: "", f->path);
+                          "\"path\": \"%s\"}}' %s %s", f->path,
+                          incoming ? "-incoming" : "", incoming ?: "");
+}
+
+static void fixture_start(Fixture *f)
+{
+    fixture_host(f, VF_MAC, VF_VSI, NULL);
 }
 
 static void fixture_init(Fixture *f)
@@ -193,7 +204,7 @@ static void test_bringup_traffic(void)
     QList *l;
     Fixture f;
 
-    fixture_start(&f, NULL);
+    fixture_start(&f);
     fixture_init(&f);
     qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
     g_assert_cmpmem(f.d.mac, 6, vf_mac, 6);
@@ -275,7 +286,7 @@ static void test_malformed(void)
     QDict *vf, *st;
     Fixture f;
 
-    fixture_start(&f, NULL);
+    fixture_start(&f);
     fixture_init(&f);
     qiavf_negotiate(&f.d, QIAVF_IAVF_CAPS);
     g_assert_cmpint(server_saw(&f, VIRTCHNL_OP_GET_VF_RESOURCES), ==, 1);
@@ -345,7 +356,7 @@ static void check_recover(Fixture *f, uint64_t resets_before)
 
 static void fixture_up(Fixture *f)
 {
-    fixture_start(f, NULL);
+    fixture_start(f);
     fixture_init(f);
     qiavf_negotiate(&f->d, QIAVF_IAVF_CAPS);
     qiavf_up(&f->d, 1);
@@ -480,6 +491,106 @@ static void test_server_dies(void)
     fixture_stop(&f);
 }
 
+/* Verified frames both ways on queue 0 */
+static void check_traffic(Fixture *f, const char *tag)
+{
+    uint8_t frame[1024], buf[2048];
+    size_t len, n;
+
+    len = make_frame(frame, peer_mac, vf_mac, tag, 11);
+    qiavf_tx(&f->d, 0, frame, len, 0, 0, 0);
+    n = sock_recv(f, buf, sizeof(buf));
+    g_assert_cmpmem(buf, n, frame, len);
+    len = make_frame(frame, vf_mac, peer_mac, tag, 12);
+    sock_send(f, frame, len);
+    g_assert_true(rx_wait(f, 0, buf, &n));
+    g_assert_cmpmem(buf, n, frame, len);
+}
+
+static char *migration_uri(void)
+{
+    return g_strdup_printf("unix:%s/vfio-user-i40evf-mig-%d.sock",
+                           g_get_tmp_dir(), getpid());
+}
+
+/*
+ * Live migration to another host's VF (another VSI): the source stops
+ * its queues for the copy, the destination's PF is checked and the guest
+ * told of a VF reset, after which its driver brings the new VF up.
+ */
+static void test_migrate(void)
+{
+    g_autofree char *uri = migration_uri();
+    QDict *vf;
+    Fixture f, g;
+
+    fixture_up(&f);
+    check_traffic(&f, "before migration");
+    fixture_host(&g, VF_MAC, VF_VSI + 2, uri);
+    migrate(f.qs, g.qs, uri);
+    fixture_stop(&f);
+
+    g.d = f.d;
+    g.d.pdev->bus = g.qs->pcibus;
+    qiavf_switch(&g.d, g.qs);
+    /* The destination asked its PF what the guest has: nothing else */
+    g_assert_cmpint(server_saw(&g, VIRTCHNL_OP_GET_VF_RESOURCES), ==, 1);
+    g_assert_cmpint(server_saw(&g, VIRTCHNL_OP_CONFIG_VSI_QUEUES), ==, 0);
+    wait_reset_detected(&g);
+    check_recover(&g, 0);
+    vf = query_vf(&g);
+    g_assert_cmpint(qdict_get_int(qdict_get_qdict(vf, "shadow"), "vsi-id"),
+                    ==, VF_VSI + 2);
+    g_assert_cmpint(trapped(vf, "passthrough"), ==, 0);
+    qobject_unref(vf);
+    fixture_stop(&g);
+}
+
+/*
+ * A destination whose PF provisioned the VF differently (another
+ * administrative MAC) refuses the guest's VF: the migration fails and the
+ * source's NIC works on.
+ */
+static void test_migrate_refused(void)
+{
+    g_autofree char *uri = migration_uri();
+    g_autofree char *st = NULL;
+    QDict *rsp;
+    Fixture f, g;
+
+    fixture_up(&f);
+    fixture_host(&g, "52:54:00:12:34:57", VF_VSI, uri);
+    /* The source learns of the destination's failure on the return path */
+    for (QTestState *qts = f.qs->qts; qts; qts = qts == f.qs->qts ?
+                                                 g.qs->qts : NULL) {
+        qtest_qmp_assert_success(qts, "{ 'execute': "
+                                 "'migrate-set-capabilities', 'arguments': "
+                                 "{ 'capabilities': [ { 'capability': "
+                                 "'return-path', 'state': true } ] } }");
+    }
+    qtest_qmp_assert_success(f.qs->qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    do {
+        g_usleep(10 * 1000);
+        g_free(st);
+        rsp = qtest_qmp_assert_success_ref(f.qs->qts,
+                                           "{ 'execute': 'query-migrate' }");
+        st = g_strdup(qdict_get_str(rsp, "status"));
+        qobject_unref(rsp);
+        g_assert_cmpstr(st, !=, "completed");
+    } while (strcmp(st, "failed"));
+    /* The destination gives up with an error */
+    qtest_set_expected_status(g.qs->qts, 1);
+
+    rsp = qtest_qmp_assert_success_ref(f.qs->qts,
+                                       "{ 'execute': 'query-status' }");
+    g_assert_true(qdict_get_bool(rsp, "running"));
+    qobject_unref(rsp);
+    check_traffic(&f, "after a refused migration");
+    fixture_stop(&f);
+    fixture_stop(&g);
+}
+
 /* Only an X710-family VF may be passed through with its mailbox trapped */
 static void test_not_x710(void)
 {
@@ -526,6 +637,9 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-user-i40evf/reset/flr", test_flr);
     qtest_add_func("/vfio-user-i40evf/reset/host", test_host_reset);
     qtest_add_func("/vfio-user-i40evf/server-dies", test_server_dies);
+    qtest_add_func("/vfio-user-i40evf/migration", test_migrate);
+    qtest_add_func("/vfio-user-i40evf/migration/refused",
+                   test_migrate_refused);
 
     return g_test_run();
 }

@@ -169,11 +169,22 @@ static void mbx_up(I40EVFTrap *t)
 static void send_next(I40EVFTrap *t);
 static bool arq_drain(I40EVFTrap *t, bool repost);
 
+static void free_request(I40EVFRequest *req)
+{
+    if (req->waiter) {
+        req->done = true;       /* the waiter frees it */
+        return;
+    }
+    g_free(req->buf);
+    g_free(req->reply);
+    g_free(req);
+}
+
 static void finish_inflight(I40EVFTrap *t)
 {
     if (t->inflight) {
-        g_free(t->inflight->buf);
-        g_clear_pointer(&t->inflight, g_free);
+        free_request(t->inflight);
+        t->inflight = NULL;
     }
 }
 
@@ -184,9 +195,11 @@ static void fail_inflight(I40EVFTrap *t, const char *why)
 
     trace_i40evf_mbx_fail(virtchnl_op_name(req->v_opcode), req->v_opcode,
                           why);
-    t->ops[MIN(req->v_opcode, I40EVF_OPS - 1)].unanswered++;
-    i40evf_trap_deliver(t, req->v_opcode,
-                        VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR, NULL, 0);
+    req->v_retval = VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR;
+    if (!req->internal) {
+        t->ops[MIN(req->v_opcode, I40EVF_OPS - 1)].unanswered++;
+        i40evf_trap_deliver(t, req->v_opcode, req->v_retval, NULL, 0);
+    }
     finish_inflight(t);
 }
 
@@ -309,8 +322,7 @@ static void send_next(I40EVFTrap *t)
              * iavf, wait for the mailbox to go down; until then the guest
              * sees its mailbox as it was.
              */
-            g_free(req->buf);
-            g_free(req);
+            free_request(req);
             t->reset_pending = true;
             break;
         }
@@ -349,6 +361,14 @@ static void handle_pf_msg(I40EVFTrap *t, uint32_t v_opcode, int32_t v_retval,
                           len);
     if (v_opcode == VIRTCHNL_OP_EVENT) {
         t->events++;
+    } else if (req && req->v_opcode == v_opcode && req->internal) {
+        req->v_retval = v_retval;
+        req->reply_len = len;
+        if (req->reply) {
+            memcpy(req->reply, msg, len);
+        }
+        finish_inflight(t);
+        return;
     } else if (req && req->v_opcode == v_opcode) {
         I40EVFOpStats *st = &t->ops[MIN(v_opcode, I40EVF_OPS - 1)];
 
@@ -434,6 +454,98 @@ bool i40evf_mbx_poll(I40EVFTrap *t)
     }
     send_next(t);
     return took;
+}
+
+/*
+ * Wait, polling, for the mailbox to be idle or for @req to be answered.
+ * For migration only, with the VM stopped; bounded by the timeout.
+ */
+static bool mbx_wait(I40EVFTrap *t, I40EVFRequest *req, Error **errp)
+{
+    int64_t end = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + 2 * t->timeout_ms;
+
+    for (;;) {
+        i40evf_mbx_poll(t);
+        if (t->state == I40EVF_MBX_DEAD) {
+            error_setg(errp, "the VF does not respond");
+            return false;
+        }
+        if (req ? req->done : !t->inflight && !t->backlog_len &&
+                              !t->reset_pending &&
+                              t->state == I40EVF_MBX_UP) {
+            return true;
+        }
+        if (qemu_clock_get_ms(QEMU_CLOCK_REALTIME) >= end) {
+            error_setg(errp, "the VF's mailbox is still busy after %u ms",
+                       2 * t->timeout_ms);
+            return false;
+        }
+        g_usleep(50);
+    }
+}
+
+bool i40evf_mbx_wait_idle(I40EVFTrap *t, Error **errp)
+{
+    return mbx_wait(t, NULL, errp);
+}
+
+static I40EVFRequest *internal_request(uint32_t v_opcode, const void *msg,
+                                       uint16_t len)
+{
+    I40EVFRequest *req = g_new0(I40EVFRequest, 1);
+
+    req->v_opcode = v_opcode;
+    req->len = len;
+    req->buf = g_memdup2(msg, len);
+    req->internal = true;
+    return req;
+}
+
+/* QEMU's own request, ahead of the guest's; its reply stays in QEMU. */
+void i40evf_mbx_post(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
+                     uint16_t len)
+{
+    I40EVFRequest *req = internal_request(v_opcode, msg, len);
+
+    QSIMPLEQ_INSERT_HEAD(&t->backlog, req, next);
+    t->backlog_len++;
+    send_next(t);
+}
+
+/*
+ * A request of QEMU's own, answered before it returns: the PF's status,
+ * or VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR with @errp set.
+ */
+int32_t i40evf_mbx_call(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
+                        uint16_t len, void *reply, uint16_t *reply_len,
+                        Error **errp)
+{
+    I40EVFRequest *req = internal_request(v_opcode, msg, len);
+    int32_t ret;
+
+    req->waiter = true;
+    req->reply = g_malloc(I40EVF_MBX_BUF_SIZE);
+    QSIMPLEQ_INSERT_HEAD(&t->backlog, req, next);
+    t->backlog_len++;
+    i40evf_mbx_check(t);
+    send_next(t);
+    if (!mbx_wait(t, req, errp)) {
+        /* Still queued or out: let the mailbox free it */
+        req->waiter = false;
+        return VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR;
+    }
+    ret = req->v_retval;
+    if (ret == VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR) {
+        error_setg(errp, "the PF did not answer %s",
+                   virtchnl_op_name(v_opcode));
+    } else if (reply) {
+        memcpy(reply, req->reply, req->reply_len);
+        *reply_len = req->reply_len;
+    }
+    g_free(req->buf);
+    g_free(req->reply);
+    g_free(req);
+    return ret;
 }
 
 static void poll_timer_cb(void *opaque)

@@ -346,6 +346,7 @@ bool i40evf_trap_realize(I40EVFTrap *t, VFIOPCIDevice *vdev, Error **errp)
     memory_region_init_io(&t->vec0_mr, OBJECT(vdev), &vec0_ops, t,
                           "i40evf-vector0-trap", VEC0_END - VEC0_START);
     memory_region_add_subregion_overlap(bar0, VEC0_START, &t->vec0_mr, 1);
+    i40evf_migration_init(t);
     return true;
 }
 
@@ -359,6 +360,7 @@ void i40evf_trap_exit(I40EVFTrap *t)
     bar0 = t->vdev->bars[0].region.mem;
     memory_region_del_subregion(bar0, &t->mbx_mr);
     memory_region_del_subregion(bar0, &t->vec0_mr);
+    i40evf_migration_exit(t);
     i40evf_mbx_exit(t);
 }
 

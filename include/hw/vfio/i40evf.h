@@ -14,6 +14,7 @@
 #define HW_VFIO_I40EVF_H
 
 #include "hw/vfio/pci.h"
+#include "system/runstate.h"
 #include "hw/net/i40e-vf-aq.h"
 #include "hw/vfio/i40evf-shadow.h"
 
@@ -49,6 +50,18 @@ typedef struct I40EVFRequest {
     uint32_t v_opcode;
     uint16_t len;
     uint8_t *buf;
+
+    /*
+     * QEMU's own request (migration): the guest never sees it or its
+     * reply, and the shadow does not follow it.  With a waiter the
+     * caller owns the request and finds the answer here.
+     */
+    bool internal;
+    bool waiter;
+    bool done;
+    int32_t v_retval;
+    uint8_t *reply;             /* I40EVF_MBX_BUF_SIZE bytes */
+    uint16_t reply_len;
 } I40EVFRequest;
 
 /* Messages counted by opcode; the last slot counts unknown opcodes */
@@ -98,6 +111,11 @@ typedef struct I40EVFTrap {
     I40EVFShadow shadow;
     bool shadow_lost;           /* an update failed: it no longer matches */
 
+    /* Migration (i40evf-migration.c) */
+    bool quiesced;              /* source: queues stopped for the copy */
+    bool resume_reset;          /* destination: announce a VF reset */
+    VMChangeStateEntry *vmstate_change;
+
     /* Counters for QMP */
     I40EVFOpStats ops[I40EVF_OPS];
     uint64_t events;            /* PF events relayed to the guest */
@@ -118,6 +136,12 @@ void i40evf_trap_reset(I40EVFTrap *t);
 bool i40evf_mbx_init(I40EVFTrap *t, Error **errp);
 void i40evf_mbx_exit(I40EVFTrap *t);
 void i40evf_mbx_submit(I40EVFTrap *t, I40EVFRequest *req);
+int32_t i40evf_mbx_call(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
+                        uint16_t len, void *reply, uint16_t *reply_len,
+                        Error **errp);
+void i40evf_mbx_post(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
+                     uint16_t len);
+bool i40evf_mbx_wait_idle(I40EVFTrap *t, Error **errp);
 bool i40evf_mbx_poll(I40EVFTrap *t);
 bool i40evf_mbx_check(I40EVFTrap *t);
 void i40evf_mbx_vector0(VFIOPCIDevice *vdev, unsigned int nr);
@@ -131,6 +155,11 @@ void i40evf_trap_deliver(I40EVFTrap *t, uint32_t v_opcode, int32_t v_retval,
 void i40evf_trap_latch_vec0(I40EVFTrap *t, uint32_t cause);
 void i40evf_trap_hw_reset(I40EVFTrap *t);
 void i40evf_trap_pop_atq(I40EVFTrap *t);
+
+/* i40evf-migration.c */
+extern const VMStateDescription vmstate_i40evf_trap;
+void i40evf_migration_init(I40EVFTrap *t);
+void i40evf_migration_exit(I40EVFTrap *t);
 
 /* The trap of a device, or NULL if it is not one of ours. */
 I40EVFTrap *i40evf_trap_of(Object *obj);

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfio-i40evf: migrating the VF's state without kernel VFIO migration.
+ *
+ * The stream carries the device's PCI config and MSI-X state as vfio-pci
+ * sends them, the guest's virtual mailbox and vector 0, and the shadow.
+ * The source first lets the mailbox finish what the guest asked and
+ * stops the queues through it, so the VF no longer writes guest memory
+ * once the last RAM is sent; if the migration fails, the queues start
+ * again where they stopped.  The destination brings its own VF's mailbox
+ * up, checks that its PF grants what the guest negotiated, and then, as
+ * a PF does after reconfiguring a VF, announces a VF reset and resets
+ * it: the guest's driver rebuilds its queues on the new VF (resume=reset;
+ * carrying the rings over without a reset is the relay's job).
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qapi/error.h"
+#include "migration/vmstate.h"
+#include "system/runstate.h"
+#include "hw/vfio/i40evf.h"
+#include "trace.h"
+
+static const VMStateDescription vmstate_i40evf_aq = {
+    .name = "i40evf/aq",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(bal, I40EVFAdminQueue),
+        VMSTATE_UINT32(bah, I40EVFAdminQueue),
+        VMSTATE_UINT32(len, I40EVFAdminQueue),
+        VMSTATE_UINT32(head, I40EVFAdminQueue),
+        VMSTATE_UINT32(tail, I40EVFAdminQueue),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static const VMStateDescription vmstate_i40evf_vector = {
+    .name = "i40evf/vector",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT16(rxq_map, I40EVFShadowVector),
+        VMSTATE_UINT16(txq_map, I40EVFShadowVector),
+        VMSTATE_UINT16(rxitr_idx, I40EVFShadowVector),
+        VMSTATE_UINT16(txitr_idx, I40EVFShadowVector),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+/* Queue contexts and MAC entries are wire-format bytes: endian-neutral */
+static const VMStateDescription vmstate_i40evf_shadow = {
+    .name = "i40evf/shadow",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(version.major, I40EVFShadow),
+        VMSTATE_UINT32(version.minor, I40EVFShadow),
+        VMSTATE_UINT32(requested_caps, I40EVFShadow),
+        VMSTATE_UINT16(requested_queues, I40EVFShadow),
+        VMSTATE_BOOL(active, I40EVFShadow),
+        VMSTATE_UINT32(granted_caps, I40EVFShadow),
+        VMSTATE_UINT16(vsi_id, I40EVFShadow),
+        VMSTATE_UINT16(num_queue_pairs, I40EVFShadow),
+        VMSTATE_UINT16(max_vectors, I40EVFShadow),
+        VMSTATE_UINT8_ARRAY(default_mac, I40EVFShadow, 6),
+        VMSTATE_UINT16(configured_queues, I40EVFShadow),
+        VMSTATE_BUFFER_UNSAFE(qpair, I40EVFShadow, 1,
+                              sizeof(((I40EVFShadow *)0)->qpair)),
+        VMSTATE_STRUCT_ARRAY(vector, I40EVFShadow, I40E_VF_MAX_VECTORS, 1,
+                             vmstate_i40evf_vector, I40EVFShadowVector),
+        VMSTATE_UINT16(rx_enabled, I40EVFShadow),
+        VMSTATE_UINT16(tx_enabled, I40EVFShadow),
+        VMSTATE_BUFFER_UNSAFE(macs, I40EVFShadow, 1,
+                              sizeof(((I40EVFShadow *)0)->macs)),
+        VMSTATE_UINT32(num_macs, I40EVFShadow),
+        VMSTATE_UINT32_ARRAY(vlans, I40EVFShadow, I40EVF_SHADOW_VLAN_WORDS),
+        VMSTATE_UINT16(promisc, I40EVFShadow),
+        VMSTATE_BOOL(vlan_strip, I40EVFShadow),
+        VMSTATE_UINT8_ARRAY(rss_key, I40EVFShadow, VIRTCHNL_RSS_KEY_SIZE),
+        VMSTATE_UINT8_ARRAY(rss_lut, I40EVFShadow, VIRTCHNL_RSS_LUT_SIZE),
+        VMSTATE_UINT64(rss_hena, I40EVFShadow),
+        VMSTATE_UINT16_2DARRAY(itr, I40EVFShadow, I40E_VF_ITR_INDICES,
+                               I40E_VF_MAX_VECTORS),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+/* What no source could have sent: the stream is refused. */
+static bool shadow_plausible(const I40EVFShadow *s, Error **errp)
+{
+    if (s->num_macs > I40EVF_SHADOW_MAX_MACS ||
+        s->num_queue_pairs > I40E_VF_MAX_QUEUES ||
+        s->max_vectors > I40E_VF_MAX_VECTORS ||
+        s->requested_queues > I40E_VF_MAX_QUEUES) {
+        error_setg(errp, "%u MAC filters, %u queue pairs, %u vectors",
+                   s->num_macs, s->num_queue_pairs, s->max_vectors);
+        return false;
+    }
+    if (s->num_queue_pairs < I40E_VF_MAX_QUEUES &&
+        ((s->configured_queues | s->rx_enabled | s->tx_enabled) >>
+         s->num_queue_pairs)) {
+        error_setg(errp, "queues beyond the %u granted", s->num_queue_pairs);
+        return false;
+    }
+    if ((s->version.major || s->active) &&
+        (s->version.major != VIRTCHNL_VERSION_MAJOR ||
+         s->version.minor > VIRTCHNL_VERSION_MINOR)) {
+        error_setg(errp, "virtchnl version %u.%u", s->version.major,
+                   s->version.minor);
+        return false;
+    }
+    return true;
+}
+
+/* The queues' enable bits, as DISABLE_QUEUES and ENABLE_QUEUES want them */
+static struct virtchnl_queue_select queues_of(const I40EVFTrap *t)
+{
+    return (struct virtchnl_queue_select) {
+        .vsi_id = cpu_to_le16(t->shadow.vsi_id),
+        .rx_queues = cpu_to_le32(t->shadow.rx_enabled),
+        .tx_queues = cpu_to_le32(t->shadow.tx_enabled),
+    };
+}
+
+/*
+ * Source, VM stopped: finish what the guest asked of the PF, then stop
+ * the queues, so that the VF writes no guest memory any more.
+ */
+static int i40evf_pre_save(void *opaque)
+{
+    I40EVFTrap *t = opaque;
+    struct virtchnl_queue_select qs = queues_of(t);
+    Error *err = NULL;
+
+    if (t->shadow_lost) {
+        error_report("%s: the VF's configuration was not fully recorded: "
+                     "it cannot be migrated", t->vdev->vbasedev.name);
+        return -EINVAL;
+    }
+    if (!i40evf_mbx_wait_idle(t, &err)) {
+        goto fail;
+    }
+    if (qs.rx_queues || qs.tx_queues) {
+        if (i40evf_mbx_call(t, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs),
+                            NULL, NULL, &err)) {
+            error_setg(&err, "the PF did not stop the queues");
+            goto fail;
+        }
+        t->quiesced = true;
+    }
+    trace_i40evf_migration_quiesced(t->shadow.rx_enabled,
+                                    t->shadow.tx_enabled);
+    return 0;
+
+fail:
+    error_prepend(&err, "%s: ", t->vdev->vbasedev.name);
+    error_report_err(err);
+    return -EBUSY;
+}
+
+/*
+ * Destination: the PF of our own VF must grant what the guest has: its
+ * capabilities, queues and vectors, and the same MAC policy.
+ */
+static bool i40evf_check_destination(I40EVFTrap *t, Error **errp)
+{
+    struct virtchnl_version_info ver = {
+        cpu_to_le32(t->shadow.version.major),
+        cpu_to_le32(t->shadow.version.minor),
+    };
+    g_autofree uint8_t *buf = g_malloc(I40EVF_MBX_BUF_SIZE);
+    struct virtchnl_vf_resource *res = (void *)buf;
+    uint32_t caps = cpu_to_le32(t->shadow.requested_caps);
+    const I40EVFShadow *s = &t->shadow;
+    uint16_t len;
+
+    if (!s->version.major) {
+        return true;            /* no driver has spoken to the VF yet */
+    }
+    if (i40evf_mbx_call(t, VIRTCHNL_OP_VERSION, &ver, sizeof(ver), buf,
+                        &len, errp) ||
+        !s->active) {
+        return !*errp;
+    }
+    if (i40evf_mbx_call(t, VIRTCHNL_OP_GET_VF_RESOURCES, &caps, sizeof(caps),
+                        buf, &len, errp) ||
+        len < sizeof(*res) + sizeof(res->vsi_res[0])) {
+        error_setg(errp, "the PF did not grant resources");
+        return false;
+    }
+    if ((le32_to_cpu(res->vf_cap_flags) & s->granted_caps) !=
+        s->granted_caps) {
+        error_setg(errp, "capabilities 0x%08x granted, the guest has "
+                   "0x%08x", le32_to_cpu(res->vf_cap_flags), s->granted_caps);
+        return false;
+    }
+    if (le16_to_cpu(res->num_queue_pairs) < s->num_queue_pairs ||
+        le16_to_cpu(res->max_vectors) < s->max_vectors) {
+        error_setg(errp, "%u queue pairs and %u vectors granted, the guest "
+                   "has %u and %u", le16_to_cpu(res->num_queue_pairs),
+                   le16_to_cpu(res->max_vectors), s->num_queue_pairs,
+                   s->max_vectors);
+        return false;
+    }
+    if (memcmp(res->vsi_res[0].default_mac_addr, s->default_mac, 6)) {
+        error_setg(errp, "the VF's administrative MAC differs from the "
+                   "source's");
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The loaded config to the device: its BARs first (a vfio-user server
+ * routes register accesses by them), then what vfio-pci does.
+ */
+static void restore_config(I40EVFTrap *t)
+{
+    PCIDevice *pdev = PCI_DEVICE(t->vdev);
+
+    for (int i = 0; i < PCI_ROM_SLOT; i++) {
+        uint32_t off = PCI_BASE_ADDRESS_0 + 4 * i;
+
+        vfio_pci_write_config(pdev, off, pci_get_long(pdev->config + off), 4);
+    }
+    vfio_pci_config_loaded(t->vdev, NULL);
+}
+
+static int i40evf_post_load(void *opaque, int version_id)
+{
+    I40EVFTrap *t = opaque;
+    Error *err = NULL;
+
+    if (!shadow_plausible(&t->shadow, &err)) {
+        goto fail;
+    }
+    /* The VF's registers only decode once its config is the guest's */
+    restore_config(t);
+    i40evf_mbx_down(t);
+    if (!i40evf_check_destination(t, &err)) {
+        goto fail;
+    }
+    t->resume_reset = true;
+    return 0;
+
+fail:
+    error_report("%s: cannot take over the guest's VF: %s",
+                 t->vdev->vbasedev.name, error_get_pretty(err));
+    error_free(err);
+    return -EINVAL;
+}
+
+/*
+ * When the VM runs again: on the source after a failed migration, the
+ * queues go on where they stopped; on the destination, the guest learns
+ * of a VF reset, as after a PF-initiated one (i40e_vc_reset_vf(vf, true)).
+ */
+static void i40evf_vm_state_change(void *opaque, bool running,
+                                   RunState state)
+{
+    I40EVFTrap *t = opaque;
+
+    if (!running) {
+        return;
+    }
+    if (t->quiesced) {
+        struct virtchnl_queue_select qs = queues_of(t);
+
+        t->quiesced = false;
+        trace_i40evf_migration_resume("queues restarted");
+        i40evf_mbx_post(t, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs));
+    }
+    if (t->resume_reset) {
+        struct virtchnl_pf_event ev = {
+            .event = cpu_to_le32(VIRTCHNL_EVENT_RESET_IMPENDING),
+            .severity = cpu_to_le32(VIRTCHNL_PF_EVENT_SEVERITY_CERTAIN_DOOM),
+        };
+
+        t->resume_reset = false;
+        trace_i40evf_migration_resume("VF reset announced");
+        i40evf_trap_deliver(t, VIRTCHNL_OP_EVENT, 0, (uint8_t *)&ev,
+                            sizeof(ev));
+        i40evf_mbx_post(t, VIRTCHNL_OP_RESET_VF, NULL, 0);
+    }
+}
+
+const VMStateDescription vmstate_i40evf_trap = {
+    .name = "i40evf/trap",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = i40evf_pre_save,
+    .post_load = i40evf_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(atq, I40EVFTrap, 1, vmstate_i40evf_aq,
+                       I40EVFAdminQueue),
+        VMSTATE_STRUCT(arq, I40EVFTrap, 1, vmstate_i40evf_aq,
+                       I40EVFAdminQueue),
+        VMSTATE_UINT32(icr01, I40EVFTrap),
+        VMSTATE_UINT32(icr01_unsignalled, I40EVFTrap),
+        VMSTATE_UINT32(icr0_ena, I40EVFTrap),
+        VMSTATE_BOOL(vec0_armed, I40EVFTrap),
+        VMSTATE_BOOL(vec0_pending, I40EVFTrap),
+        VMSTATE_STRUCT(shadow, I40EVFTrap, 1, vmstate_i40evf_shadow,
+                       I40EVFShadow),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+void i40evf_migration_init(I40EVFTrap *t)
+{
+    t->vmstate_change = qemu_add_vm_change_state_handler(
+        i40evf_vm_state_change, t);
+}
+
+void i40evf_migration_exit(I40EVFTrap *t)
+{
+    g_clear_pointer(&t->vmstate_change, qemu_del_vm_change_state_handler);
+}
