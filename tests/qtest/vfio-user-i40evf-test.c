@@ -548,8 +548,8 @@ static void test_migrate(void)
 
 /*
  * A destination whose PF provisioned the VF differently (another
- * administrative MAC) refuses the guest's VF: the migration fails and the
- * source's NIC works on.
+ * administrative MAC) refuses the guest's VF in pre-copy: the migration
+ * fails before the switchover and the source's NIC works on.
  */
 static void test_migrate_refused(void)
 {
@@ -560,13 +560,15 @@ static void test_migrate_refused(void)
 
     fixture_up(&f);
     fixture_host(&g, "52:54:00:12:34:57", VF_VSI, uri);
-    /* The source learns of the destination's failure on the return path */
+    /* The destination checks its PF in pre-copy and acks the switchover */
     for (QTestState *qts = f.qs->qts; qts; qts = qts == f.qs->qts ?
                                                  g.qs->qts : NULL) {
         qtest_qmp_assert_success(qts, "{ 'execute': "
                                  "'migrate-set-capabilities', 'arguments': "
                                  "{ 'capabilities': [ { 'capability': "
-                                 "'return-path', 'state': true } ] } }");
+                                 "'return-path', 'state': true }, "
+                                 "{ 'capability': 'switchover-ack', "
+                                 "'state': true } ] } }");
     }
     qtest_qmp_assert_success(f.qs->qts, "{ 'execute': 'migrate', "
                              "'arguments': { 'uri': %s } }", uri);
@@ -586,6 +588,8 @@ static void test_migrate_refused(void)
                                        "{ 'execute': 'query-status' }");
     g_assert_true(qdict_get_bool(rsp, "running"));
     qobject_unref(rsp);
+    /* Refused before the switchover: the source never stopped its queues */
+    g_assert_cmpint(server_saw(&f, VIRTCHNL_OP_DISABLE_QUEUES), ==, 0);
     check_traffic(&f, "after a refused migration");
     fixture_stop(&f);
     fixture_stop(&g);

@@ -35,7 +35,7 @@ static void i40evf_device_realize(PCIDevice *pdev, Error **errp)
     if (*errp) {
         return;
     }
-    if (!i40evf_trap_realize(t, vdev, errp)) {
+    if (!i40evf_trap_realize(t, vdev, ic->migratable, errp)) {
         error_prepend(errp, "%s: ", vdev->vbasedev.name);
         ic->parent_exit(pdev);
     }

@@ -2,8 +2,11 @@
 /*
  * vfio-i40evf: migrating the VF's state without kernel VFIO migration.
  *
- * The stream carries the device's PCI config and MSI-X state as vfio-pci
- * sends them, the guest's virtual mailbox and vector 0, and the shadow.
+ * Early, in pre-copy, the destination learns what the guest negotiated
+ * and checks that its own PF grants it; only then does it ack the
+ * switchover.  At the switchover, the stream carries the device's PCI
+ * config and MSI-X state as vfio-pci sends them, the guest's virtual
+ * mailbox and vector 0, and the shadow.
  * The source first lets the mailbox finish what the guest asked and
  * stops the queues through it, so the VF no longer writes guest memory
  * once the last RAM is sent; if the migration fails, the queues start
@@ -17,6 +20,9 @@
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
+#include "migration/misc.h"
+#include "migration/register.h"
+#include "migration/savevm.h"
 #include "migration/vmstate.h"
 #include "system/runstate.h"
 #include "hw/vfio/i40evf.h"
@@ -160,28 +166,42 @@ fail:
     return -EBUSY;
 }
 
+static void negotiated_of(const I40EVFShadow *s, I40EVFNegotiated *n)
+{
+    *n = (I40EVFNegotiated) {
+        .major = s->version.major,
+        .minor = s->version.minor,
+        .requested_caps = s->requested_caps,
+        .granted_caps = s->granted_caps,
+        .active = s->active,
+        .num_queue_pairs = s->num_queue_pairs,
+        .max_vectors = s->max_vectors,
+    };
+    memcpy(n->default_mac, s->default_mac, 6);
+}
+
 /*
- * Destination: the PF of our own VF must grant what the guest has: its
- * capabilities, queues and vectors, and the same MAC policy.
+ * The destination's PF must grant what the guest negotiated: its
+ * capabilities, queues and vectors, and the same MAC policy (the same
+ * administrative MAC, or none).
  */
-static bool i40evf_check_destination(I40EVFTrap *t, Error **errp)
+static bool check_destination(I40EVFTrap *t, const I40EVFNegotiated *n,
+                              Error **errp)
 {
     struct virtchnl_version_info ver = {
-        cpu_to_le32(t->shadow.version.major),
-        cpu_to_le32(t->shadow.version.minor),
+        cpu_to_le32(n->major), cpu_to_le32(n->minor),
     };
     g_autofree uint8_t *buf = g_malloc(I40EVF_MBX_BUF_SIZE);
     struct virtchnl_vf_resource *res = (void *)buf;
-    uint32_t caps = cpu_to_le32(t->shadow.requested_caps);
-    const I40EVFShadow *s = &t->shadow;
+    uint32_t caps = cpu_to_le32(n->requested_caps);
     uint16_t len;
 
-    if (!s->version.major) {
+    if (!n->major) {
         return true;            /* no driver has spoken to the VF yet */
     }
     if (i40evf_mbx_call(t, VIRTCHNL_OP_VERSION, &ver, sizeof(ver), buf,
                         &len, errp) ||
-        !s->active) {
+        !n->active) {
         return !*errp;
     }
     if (i40evf_mbx_call(t, VIRTCHNL_OP_GET_VF_RESOURCES, &caps, sizeof(caps),
@@ -190,21 +210,21 @@ static bool i40evf_check_destination(I40EVFTrap *t, Error **errp)
         error_setg(errp, "the PF did not grant resources");
         return false;
     }
-    if ((le32_to_cpu(res->vf_cap_flags) & s->granted_caps) !=
-        s->granted_caps) {
+    if ((le32_to_cpu(res->vf_cap_flags) & n->granted_caps) !=
+        n->granted_caps) {
         error_setg(errp, "capabilities 0x%08x granted, the guest has "
-                   "0x%08x", le32_to_cpu(res->vf_cap_flags), s->granted_caps);
+                   "0x%08x", le32_to_cpu(res->vf_cap_flags), n->granted_caps);
         return false;
     }
-    if (le16_to_cpu(res->num_queue_pairs) < s->num_queue_pairs ||
-        le16_to_cpu(res->max_vectors) < s->max_vectors) {
+    if (le16_to_cpu(res->num_queue_pairs) < n->num_queue_pairs ||
+        le16_to_cpu(res->max_vectors) < n->max_vectors) {
         error_setg(errp, "%u queue pairs and %u vectors granted, the guest "
                    "has %u and %u", le16_to_cpu(res->num_queue_pairs),
-                   le16_to_cpu(res->max_vectors), s->num_queue_pairs,
-                   s->max_vectors);
+                   le16_to_cpu(res->max_vectors), n->num_queue_pairs,
+                   n->max_vectors);
         return false;
     }
-    if (memcmp(res->vsi_res[0].default_mac_addr, s->default_mac, 6)) {
+    if (memcmp(res->vsi_res[0].default_mac_addr, n->default_mac, 6)) {
         error_setg(errp, "the VF's administrative MAC differs from the "
                    "source's");
         return false;
@@ -231,6 +251,7 @@ static void restore_config(I40EVFTrap *t)
 static int i40evf_post_load(void *opaque, int version_id)
 {
     I40EVFTrap *t = opaque;
+    I40EVFNegotiated n;
     Error *err = NULL;
 
     if (!shadow_plausible(&t->shadow, &err)) {
@@ -238,9 +259,13 @@ static int i40evf_post_load(void *opaque, int version_id)
     }
     /* The VF's registers only decode once its config is the guest's */
     restore_config(t);
-    i40evf_mbx_down(t);
-    if (!i40evf_check_destination(t, &err)) {
-        goto fail;
+    negotiated_of(&t->shadow, &n);
+    /* Checked before the switchover, unless the guest renegotiated since */
+    if (!t->early_checked || memcmp(&n, &t->early_negotiated, sizeof(n))) {
+        i40evf_mbx_down(t);
+        if (!check_destination(t, &n, &err)) {
+            goto fail;
+        }
     }
     t->resume_reset = true;
     return 0;
@@ -308,13 +333,115 @@ const VMStateDescription vmstate_i40evf_trap = {
     }
 };
 
-void i40evf_migration_init(I40EVFTrap *t)
+/*
+ * Pre-copy: the destination learns early what the guest negotiated, and
+ * the guest's BARs and command register so that its VF decodes.  It asks
+ * its PF and, if that grants everything, acks the switchover; if not, the
+ * migration fails while the source still runs.
+ */
+typedef struct I40EVFEarly {
+    uint32_t bar[PCI_ROM_SLOT];
+    uint16_t command;
+    I40EVFNegotiated n;
+} I40EVFEarly;
+
+static const VMStateDescription vmstate_i40evf_early = {
+    .name = "i40evf/early",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32_ARRAY(bar, I40EVFEarly, PCI_ROM_SLOT),
+        VMSTATE_UINT16(command, I40EVFEarly),
+        VMSTATE_UINT32(n.major, I40EVFEarly),
+        VMSTATE_UINT32(n.minor, I40EVFEarly),
+        VMSTATE_UINT32(n.requested_caps, I40EVFEarly),
+        VMSTATE_UINT32(n.granted_caps, I40EVFEarly),
+        VMSTATE_BOOL(n.active, I40EVFEarly),
+        VMSTATE_UINT16(n.num_queue_pairs, I40EVFEarly),
+        VMSTATE_UINT16(n.max_vectors, I40EVFEarly),
+        VMSTATE_UINT8_ARRAY(n.default_mac, I40EVFEarly, 6),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static int i40evf_save_setup(QEMUFile *f, void *opaque, Error **errp)
 {
+    I40EVFTrap *t = opaque;
+    PCIDevice *pdev = PCI_DEVICE(t->vdev);
+    I40EVFEarly early;
+
+    for (int i = 0; i < PCI_ROM_SLOT; i++) {
+        early.bar[i] = pci_get_long(pdev->config + PCI_BASE_ADDRESS_0 + 4 * i);
+    }
+    early.command = pci_get_word(pdev->config + PCI_COMMAND);
+    negotiated_of(&t->shadow, &early.n);
+    return vmstate_save_state(f, &vmstate_i40evf_early, &early, NULL, errp);
+}
+
+static int i40evf_load_early(QEMUFile *f, void *opaque, int version_id)
+{
+    I40EVFTrap *t = opaque;
+    PCIDevice *pdev = PCI_DEVICE(t->vdev);
+    I40EVFEarly early;
+    Error *err = NULL;
+
+    if (vmstate_load_state(f, &vmstate_i40evf_early, &early, version_id,
+                           &err)) {
+        goto fail;
+    }
+    for (int i = 0; i < PCI_ROM_SLOT; i++) {
+        vfio_pci_write_config(pdev, PCI_BASE_ADDRESS_0 + 4 * i,
+                              early.bar[i], 4);
+    }
+    /* Decoding, and DMA for the mailbox's replies */
+    vfio_pci_write_config(pdev, PCI_COMMAND, early.command &
+                          (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), 2);
+    i40evf_mbx_down(t);
+    if (!check_destination(t, &early.n, &err)) {
+        goto fail;
+    }
+    t->early_checked = true;
+    t->early_negotiated = early.n;
+    trace_i40evf_migration_checked();
+    return migrate_switchover_ack() ? qemu_loadvm_approve_switchover() : 0;
+
+fail:
+    error_report("%s: cannot take over the guest's VF: %s",
+                 t->vdev->vbasedev.name, error_get_pretty(err));
+    error_free(err);
+    return -EINVAL;
+}
+
+static bool i40evf_switchover_ack_needed(void *opaque)
+{
+    return true;
+}
+
+static const SaveVMHandlers i40evf_early_handlers = {
+    .save_setup = i40evf_save_setup,
+    .load_state = i40evf_load_early,
+    .switchover_ack_needed = i40evf_switchover_ack_needed,
+};
+
+void i40evf_migration_init(I40EVFTrap *t, bool migratable)
+{
+    g_autofree char *path = NULL;
+
     t->vmstate_change = qemu_add_vm_change_state_handler(
         i40evf_vm_state_change, t);
+    if (migratable) {
+        path = qdev_get_dev_path(DEVICE(t->vdev));
+        t->early_id = g_strdup_printf("%s/i40evf-early", path);
+        register_savevm_live(t->early_id, VMSTATE_INSTANCE_ID_ANY, 1,
+                             &i40evf_early_handlers, t);
+    }
 }
 
 void i40evf_migration_exit(I40EVFTrap *t)
 {
     g_clear_pointer(&t->vmstate_change, qemu_del_vm_change_state_handler);
+    if (t->early_id) {
+        unregister_savevm(NULL, t->early_id, t);
+        g_clear_pointer(&t->early_id, g_free);
+    }
 }

@@ -323,7 +323,8 @@ static bool trap_check_device(VFIOPCIDevice *vdev, Error **errp)
     return true;
 }
 
-bool i40evf_trap_realize(I40EVFTrap *t, VFIOPCIDevice *vdev, Error **errp)
+bool i40evf_trap_realize(I40EVFTrap *t, VFIOPCIDevice *vdev, bool migratable,
+                         Error **errp)
 {
     MemoryRegion *bar0;
 
@@ -346,7 +347,7 @@ bool i40evf_trap_realize(I40EVFTrap *t, VFIOPCIDevice *vdev, Error **errp)
     memory_region_init_io(&t->vec0_mr, OBJECT(vdev), &vec0_ops, t,
                           "i40evf-vector0-trap", VEC0_END - VEC0_START);
     memory_region_add_subregion_overlap(bar0, VEC0_START, &t->vec0_mr, 1);
-    i40evf_migration_init(t);
+    i40evf_migration_init(t, migratable);
     return true;
 }
 

@@ -46,6 +46,7 @@ static void vfio_user_i40evf_class_init(ObjectClass *klass, const void *data)
     dc->desc = "Intel X710 VF over vfio-user, mailbox trapped";
     dc->vmsd = &vmstate_vfio_user_i40evf;
     udc->migratable = true;
+    I40EVF_DEVICE_CLASS(klass)->migratable = true;
 }
 
 static const TypeInfo vfio_user_i40evf_info = {

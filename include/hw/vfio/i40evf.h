@@ -75,6 +75,18 @@ typedef struct I40EVFOpStats {
     uint64_t unanswered;        /* timed out, or the VF was gone */
 } I40EVFOpStats;
 
+/* What the guest negotiated, for a destination's PF to grant */
+typedef struct I40EVFNegotiated {
+    uint32_t major;
+    uint32_t minor;
+    uint32_t requested_caps;
+    uint32_t granted_caps;
+    bool active;
+    uint16_t num_queue_pairs;
+    uint16_t max_vectors;
+    uint8_t default_mac[6];
+} I40EVFNegotiated;
+
 typedef struct I40EVFTrap {
     VFIOPCIDevice *vdev;
     uint32_t timeout_ms;        /* property: PF reply timeout */
@@ -114,6 +126,9 @@ typedef struct I40EVFTrap {
     /* Migration (i40evf-migration.c) */
     bool quiesced;              /* source: queues stopped for the copy */
     bool resume_reset;          /* destination: announce a VF reset */
+    bool early_checked;         /* destination: the PF grants... */
+    I40EVFNegotiated early_negotiated;  /* ...what the guest had then */
+    char *early_id;
     VMChangeStateEntry *vmstate_change;
 
     /* Counters for QMP */
@@ -125,9 +140,11 @@ typedef struct I40EVFTrap {
 
 /*
  * i40evf_trap_realize: after the parent realized @vdev, check it is an
- * X710-family VF, map the mailbox memory and install the overlays.
+ * X710-family VF, map the mailbox memory and install the overlays.  A
+ * @migratable device carries the VF's state in migration itself.
  */
-bool i40evf_trap_realize(I40EVFTrap *t, VFIOPCIDevice *vdev, Error **errp);
+bool i40evf_trap_realize(I40EVFTrap *t, VFIOPCIDevice *vdev, bool migratable,
+                         Error **errp);
 void i40evf_trap_exit(I40EVFTrap *t);
 /* The device was reset by QEMU (system reset, or the guest's FLR). */
 void i40evf_trap_reset(I40EVFTrap *t);
@@ -158,7 +175,7 @@ void i40evf_trap_pop_atq(I40EVFTrap *t);
 
 /* i40evf-migration.c */
 extern const VMStateDescription vmstate_i40evf_trap;
-void i40evf_migration_init(I40EVFTrap *t);
+void i40evf_migration_init(I40EVFTrap *t, bool migratable);
 void i40evf_migration_exit(I40EVFTrap *t);
 
 /* The trap of a device, or NULL if it is not one of ours. */
