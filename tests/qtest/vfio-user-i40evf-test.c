@@ -595,6 +595,143 @@ static void test_migrate_refused(void)
     fixture_stop(&g);
 }
 
+static void set_capabilities(QTestState *qts)
+{
+    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate-set-capabilities', "
+                             "'arguments': { 'capabilities': [ "
+                             "{ 'capability': 'return-path', 'state': true }, "
+                             "{ 'capability': 'switchover-ack', "
+                             "'state': true } ] } }");
+}
+
+static char *wait_migration(QTestState *qts, const char *until)
+{
+    char *st = NULL;
+    QDict *rsp;
+
+    do {
+        g_usleep(10 * 1000);
+        g_free(st);
+        rsp = qtest_qmp_assert_success_ref(qts,
+                                           "{ 'execute': 'query-migrate' }");
+        st = g_strdup(qdict_get_str(rsp, "status"));
+        qobject_unref(rsp);
+    } while (strcmp(st, until) && strcmp(st, "completed") &&
+             strcmp(st, "failed") && strcmp(st, "cancelled"));
+    return st;
+}
+
+static void check_source_runs(Fixture *f, const char *tag)
+{
+    QDict *rsp = qtest_qmp_assert_success_ref(f->qs->qts,
+                                              "{ 'execute': 'query-status' }");
+
+    g_assert_true(qdict_get_bool(rsp, "running"));
+    qobject_unref(rsp);
+    check_traffic(f, tag);
+}
+
+/*
+ * The migration ends in pre-copy, cancelled or with its destination
+ * killed: the source never stopped, and its NIC works on.
+ */
+static void migrate_interrupted(bool kill_destination)
+{
+    g_autofree char *uri = migration_uri();
+    g_autofree char *st = NULL;
+    Fixture f, g;
+
+    fixture_up(&f);
+    fixture_host(&g, VF_MAC, VF_VSI + 2, uri);
+    set_capabilities(f.qs->qts);
+    set_capabilities(g.qs->qts);
+    /* Slow enough to be in pre-copy for seconds (most pages are zero) */
+    qtest_qmp_assert_success(f.qs->qts, "{ 'execute': "
+                             "'migrate-set-parameters', 'arguments': "
+                             "{ 'max-bandwidth': 65536 } }");
+    qtest_qmp_assert_success(f.qs->qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    g_free(wait_migration(f.qs->qts, "active"));
+    if (kill_destination) {
+        qtest_kill_qemu(g.qs->qts);
+        st = wait_migration(f.qs->qts, "failed");
+        g_assert_cmpstr(st, ==, "failed");
+    } else {
+        qtest_qmp_assert_success(f.qs->qts,
+                                 "{ 'execute': 'migrate_cancel' }");
+        st = wait_migration(f.qs->qts, "cancelled");
+        g_assert_cmpstr(st, ==, "cancelled");
+        qtest_set_expected_status(g.qs->qts, 1);
+    }
+    g_assert_cmpint(server_saw(&f, VIRTCHNL_OP_DISABLE_QUEUES), ==, 0);
+    check_source_runs(&f, kill_destination ? "destination killed"
+                                           : "migration cancelled");
+    fixture_stop(&f);
+    fixture_stop(&g);
+}
+
+static void test_migrate_cancel(void)
+{
+    migrate_interrupted(false);
+}
+
+static void test_migrate_destination_dies(void)
+{
+    migrate_interrupted(true);
+}
+
+/*
+ * Offset of the shadow's num_macs from its default MAC in the stream:
+ * default_mac, configured_queues, 16 queue pairs of 64 bytes, 17 vectors
+ * of 8, rx_enabled, tx_enabled, 64 MAC entries of 7 bytes.
+ */
+#define NUM_MACS_FROM_MAC   (6 + 2 + 16 * 64 + 17 * 8 + 2 + 2 + 64 * 7)
+
+/*
+ * A device section no source could have written is refused by the
+ * destination, which exits with an error instead of crashing; the source,
+ * stopped by the completed migration, runs on with a working NIC.
+ */
+static void test_migrate_corrupt(void)
+{
+    g_autofree char *path = NULL, *uri = NULL, *stream = NULL;
+    const char *name = "0000:00:04.0/vfio-user-i40evf";
+    size_t len;
+    uint8_t *p, *end;
+    Fixture f, g;
+
+    fixture_up(&f);
+    path = g_build_filename(f.dir, "stream", NULL);
+    uri = g_strdup_printf("file:%s", path);
+    qtest_qmp_assert_success(f.qs->qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    g_free(wait_migration(f.qs->qts, "completed"));
+
+    g_assert_true(g_file_get_contents(path, &stream, &len, NULL));
+    end = (uint8_t *)stream + len;
+    p = memmem(stream, len, name, strlen(name));
+    g_assert_nonnull(p);
+    p = memmem(p, end - p, vf_mac, 6);
+    g_assert_nonnull(p);
+    p += NUM_MACS_FROM_MAC;
+    g_assert_cmpuint(ldl_be_p(p), >=, 1);
+    g_assert_cmpuint(ldl_be_p(p), <=, 2);
+    stl_be_p(p, 100000);
+    g_assert_true(g_file_set_contents(path, stream, len, NULL));
+
+    fixture_host(&g, VF_MAC, VF_VSI + 2, "defer");
+    qtest_set_expected_status(g.qs->qts, 1);
+    qtest_qmp_assert_success(g.qs->qts, "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s } }", uri);
+    qtest_wait_qemu(g.qs->qts);
+
+    qtest_qmp_assert_success(f.qs->qts, "{ 'execute': 'cont' }");
+    check_source_runs(&f, "after a refused stream");
+    unlink(path);
+    fixture_stop(&f);
+    fixture_stop(&g);
+}
+
 /* Only an X710-family VF may be passed through with its mailbox trapped */
 static void test_not_x710(void)
 {
@@ -644,6 +781,11 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-user-i40evf/migration", test_migrate);
     qtest_add_func("/vfio-user-i40evf/migration/refused",
                    test_migrate_refused);
+    qtest_add_func("/vfio-user-i40evf/migration/cancel", test_migrate_cancel);
+    qtest_add_func("/vfio-user-i40evf/migration/corrupt",
+                   test_migrate_corrupt);
+    qtest_add_func("/vfio-user-i40evf/migration/destination-dies",
+                   test_migrate_destination_dies);
 
     return g_test_run();
 }

@@ -100,20 +100,22 @@ static bool shadow_plausible(const I40EVFShadow *s, Error **errp)
         s->num_queue_pairs > I40E_VF_MAX_QUEUES ||
         s->max_vectors > I40E_VF_MAX_VECTORS ||
         s->requested_queues > I40E_VF_MAX_QUEUES) {
-        error_setg(errp, "%u MAC filters, %u queue pairs, %u vectors",
+        error_setg(errp, "corrupt stream: %u MAC filters, %u queue pairs, "
+                   "%u vectors",
                    s->num_macs, s->num_queue_pairs, s->max_vectors);
         return false;
     }
     if (s->num_queue_pairs < I40E_VF_MAX_QUEUES &&
         ((s->configured_queues | s->rx_enabled | s->tx_enabled) >>
          s->num_queue_pairs)) {
-        error_setg(errp, "queues beyond the %u granted", s->num_queue_pairs);
+        error_setg(errp, "corrupt stream: queues beyond the %u granted",
+                   s->num_queue_pairs);
         return false;
     }
     if ((s->version.major || s->active) &&
         (s->version.major != VIRTCHNL_VERSION_MAJOR ||
          s->version.minor > VIRTCHNL_VERSION_MINOR)) {
-        error_setg(errp, "virtchnl version %u.%u", s->version.major,
+        error_setg(errp, "corrupt stream: virtchnl %u.%u", s->version.major,
                    s->version.minor);
         return false;
     }
