@@ -27,10 +27,11 @@ static void print_one(Monitor *mon, const VfioI40evfInfo *vf)
                    s->complete ? "" : " (record incomplete)");
     monitor_printf(mon, "  %" PRIu64 " PF events, %" PRIu64 " VF resets, %"
                    PRIu64 " interrupts; trapped: mailbox %" PRIu64
-                   ", vector 0 %" PRIu64 ", other %" PRIu64 "\n",
-                   vf->events, vf->vf_resets, vf->vf_interrupts,
-                   vf->trapped->mailbox, vf->trapped->vector0,
-                   vf->trapped->passthrough);
+                   ", vector 0 %" PRIu64 ", other %" PRIu64 ", RX tails %"
+                   PRIu64 "\n", vf->events, vf->vf_resets,
+                   vf->vf_interrupts, vf->trapped->mailbox,
+                   vf->trapped->vector0, vf->trapped->passthrough,
+                   vf->trapped->rx_tail);
     for (op = vf->messages; op; op = op->next) {
         monitor_printf(mon, "  %-24s %6" PRIu64 " sent, %" PRIu64 " ok, %"
                        PRIu64 " failed, %" PRIu64 " refused, %" PRIu64

@@ -2,7 +2,9 @@
 /*
  * vfio-i40evf: migrating the VF's state without kernel VFIO migration.
  *
- * Early, in pre-copy, the destination learns what the guest negotiated
+ * While migrating, the VF's writes to guest memory are tracked
+ * (i40evf-dirty.c).  Early, in pre-copy, the destination learns what the
+ * guest negotiated
  * and checks that its own PF grants it; only then does it ack the
  * switchover.  At the switchover, the stream carries the device's PCI
  * config and MSI-X state as vfio-pci sends them, the guest's virtual
@@ -134,38 +136,54 @@ static struct virtchnl_queue_select queues_of(const I40EVFTrap *t)
 
 /*
  * Source, VM stopped: finish what the guest asked of the PF, then stop
- * the queues, so that the VF writes no guest memory any more.
+ * the queues, so that the VF writes no guest memory any more.  Done when
+ * the VM stops for the switchover, before the last RAM pass.
  */
+static bool quiesce(I40EVFTrap *t, Error **errp)
+{
+    struct virtchnl_queue_select qs = queues_of(t);
+    int32_t ret;
+
+    if (t->quiesced) {
+        return true;
+    }
+    if (!i40evf_mbx_wait_idle(t, errp)) {
+        return false;
+    }
+    if (qs.rx_queues || qs.tx_queues) {
+        ret = i40evf_mbx_call(t, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs),
+                              NULL, NULL, errp);
+        if (ret) {
+            if (!*errp) {
+                error_setg(errp, "the PF did not stop the queues (%d)", ret);
+            }
+            return false;
+        }
+    }
+    t->quiesced = true;
+    trace_i40evf_migration_quiesced(t->shadow.rx_enabled,
+                                    t->shadow.tx_enabled);
+    return true;
+}
+
 static int i40evf_pre_save(void *opaque)
 {
     I40EVFTrap *t = opaque;
-    struct virtchnl_queue_select qs = queues_of(t);
     Error *err = NULL;
 
     if (t->shadow_lost) {
-        error_report("%s: the VF's configuration was not fully recorded: "
-                     "it cannot be migrated", t->vdev->vbasedev.name);
-        return -EINVAL;
+        error_setg(&err, "the VF's configuration was not fully recorded");
+    } else if (t->quiesce_err) {
+        err = error_copy(t->quiesce_err);
+    } else {
+        quiesce(t, &err);
     }
-    if (!i40evf_mbx_wait_idle(t, &err)) {
-        goto fail;
+    if (err) {
+        error_prepend(&err, "%s: cannot migrate: ", t->vdev->vbasedev.name);
+        error_report_err(err);
+        return -EBUSY;
     }
-    if (qs.rx_queues || qs.tx_queues) {
-        if (i40evf_mbx_call(t, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs),
-                            NULL, NULL, &err)) {
-            error_setg(&err, "the PF did not stop the queues");
-            goto fail;
-        }
-        t->quiesced = true;
-    }
-    trace_i40evf_migration_quiesced(t->shadow.rx_enabled,
-                                    t->shadow.tx_enabled);
     return 0;
-
-fail:
-    error_prepend(&err, "%s: ", t->vdev->vbasedev.name);
-    error_report_err(err);
-    return -EBUSY;
 }
 
 static void negotiated_of(const I40EVFShadow *s, I40EVFNegotiated *n)
@@ -290,14 +308,20 @@ static void i40evf_vm_state_change(void *opaque, bool running,
     I40EVFTrap *t = opaque;
 
     if (!running) {
+        if (state == RUN_STATE_FINISH_MIGRATE && !t->quiesce_err) {
+            quiesce(t, &t->quiesce_err);
+        }
         return;
     }
+    g_clear_pointer(&t->quiesce_err, error_free);
     if (t->quiesced) {
         struct virtchnl_queue_select qs = queues_of(t);
 
         t->quiesced = false;
-        trace_i40evf_migration_resume("queues restarted");
-        i40evf_mbx_post(t, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs));
+        if (qs.rx_queues || qs.tx_queues) {
+            trace_i40evf_migration_resume("queues restarted");
+            i40evf_mbx_post(t, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs));
+        }
     }
     if (t->resume_reset) {
         struct virtchnl_pf_event ev = {
@@ -377,7 +401,13 @@ static int i40evf_save_setup(QEMUFile *f, void *opaque, Error **errp)
     }
     early.command = pci_get_word(pdev->config + PCI_COMMAND);
     negotiated_of(&t->shadow, &early.n);
+    i40evf_dirty_start(t);
     return vmstate_save_state(f, &vmstate_i40evf_early, &early, NULL, errp);
+}
+
+static void i40evf_save_cleanup(void *opaque)
+{
+    i40evf_dirty_stop(opaque);
 }
 
 static int i40evf_load_early(QEMUFile *f, void *opaque, int version_id)
@@ -421,6 +451,7 @@ static bool i40evf_switchover_ack_needed(void *opaque)
 
 static const SaveVMHandlers i40evf_early_handlers = {
     .save_setup = i40evf_save_setup,
+    .save_cleanup = i40evf_save_cleanup,
     .load_state = i40evf_load_early,
     .switchover_ack_needed = i40evf_switchover_ack_needed,
 };
@@ -436,6 +467,7 @@ void i40evf_migration_init(I40EVFTrap *t, bool migratable)
         t->early_id = g_strdup_printf("%s/i40evf-early", path);
         register_savevm_live(t->early_id, VMSTATE_INSTANCE_ID_ANY, 1,
                              &i40evf_early_handlers, t);
+        i40evf_dirty_init(t);
     }
 }
 
@@ -445,5 +477,7 @@ void i40evf_migration_exit(I40EVFTrap *t)
     if (t->early_id) {
         unregister_savevm(NULL, t->early_id, t);
         g_clear_pointer(&t->early_id, g_free);
+        i40evf_dirty_exit(t);
     }
+    g_clear_pointer(&t->quiesce_err, error_free);
 }

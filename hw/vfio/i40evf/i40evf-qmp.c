@@ -141,6 +141,7 @@ static VfioI40evfInfo *trap_info(Object *obj, const I40EVFTrap *t)
     info->trapped->mailbox = t->trapped[I40EVF_BLOCK_MAILBOX];
     info->trapped->vector0 = t->trapped[I40EVF_BLOCK_VECTOR0];
     info->trapped->passthrough = t->trapped[I40EVF_BLOCK_PASSTHROUGH];
+    info->trapped->rx_tail = t->trapped[I40EVF_BLOCK_RXTAIL];
     info->shadow = shadow_info(t);
     return info;
 }

@@ -35,6 +35,7 @@ typedef enum I40EVFTrapBlock {
     I40EVF_BLOCK_MAILBOX,   /* admin-queue registers and VFGEN_RSTAT */
     I40EVF_BLOCK_VECTOR0,   /* ICR01, ICR0_ENA1, DYN_CTL01 */
     I40EVF_BLOCK_PASSTHROUGH, /* anything else in those pages: forwarded */
+    I40EVF_BLOCK_RXTAIL,    /* RX tails, trapped only while migrating */
     I40EVF_BLOCK__MAX,
 } I40EVFTrapBlock;
 
@@ -63,6 +64,16 @@ typedef struct I40EVFRequest {
     uint8_t *reply;             /* I40EVF_MBX_BUF_SIZE bytes */
     uint16_t reply_len;
 } I40EVFRequest;
+
+/* i40e's largest ring */
+#define I40EVF_MAX_RING_LEN     8160
+
+/* An RX queue's buffers while migrating (i40evf-dirty.c) */
+typedef struct I40EVFRxTrack {
+    uint32_t tail;              /* the last tail the guest wrote */
+    uint64_t *posted;           /* the buffer of each slot, 0 if none */
+    GArray *to_mark;            /* outstanding at the last sync, and since */
+} I40EVFRxTrack;
 
 /* Messages counted by opcode; the last slot counts unknown opcodes */
 #define I40EVF_OPS              128
@@ -130,6 +141,13 @@ typedef struct I40EVFTrap {
     I40EVFNegotiated early_negotiated;  /* ...what the guest had then */
     char *early_id;
     VMChangeStateEntry *vmstate_change;
+    Error *quiesce_err;         /* source: the queues could not be stopped */
+
+    /* Dirty tracking of the VF's RX writes while migrating */
+    bool tracking;
+    MemoryRegion rxtail_mr;
+    I40EVFRxTrack rx_track[I40E_VF_MAX_QUEUES];
+    NotifierWithReturn precopy_notifier;
 
     /* Counters for QMP */
     I40EVFOpStats ops[I40EVF_OPS];
@@ -177,6 +195,12 @@ void i40evf_trap_pop_atq(I40EVFTrap *t);
 extern const VMStateDescription vmstate_i40evf_trap;
 void i40evf_migration_init(I40EVFTrap *t, bool migratable);
 void i40evf_migration_exit(I40EVFTrap *t);
+
+/* i40evf-dirty.c */
+void i40evf_dirty_init(I40EVFTrap *t);
+void i40evf_dirty_exit(I40EVFTrap *t);
+void i40evf_dirty_start(I40EVFTrap *t);
+void i40evf_dirty_stop(I40EVFTrap *t);
 
 /* The trap of a device, or NULL if it is not one of ours. */
 I40EVFTrap *i40evf_trap_of(Object *obj);

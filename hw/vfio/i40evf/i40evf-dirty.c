@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfio-i40evf: the VF's writes to guest memory while migrating.
+ *
+ * The VF writes received frames into the guest's buffers and their
+ * descriptors into the rings, behind the dirty log.  Where the host offers
+ * no dirty tracking of device DMA (vfio-user never does), the trap works
+ * out which pages the VF may have written.  While migrating, the page of
+ * the RX tail doorbells is trapped: each tail write says which
+ * descriptors were just posted, and QEMU reads their buffer addresses
+ * before the VF overwrites them with its write-back.  Before every dirty
+ * bitmap sync, QEMU marks dirty the buffers outstanding at the previous
+ * sync, the buffers posted since, and all RX ring memory.  A write the VF
+ * made between two syncs went into one of those, so the next pass sends
+ * it: nothing on the destination is stale.  The final sync comes after
+ * the queues are stopped, so it catches the last writes.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "system/memory.h"
+#include "migration/misc.h"
+#include "system/address-spaces.h"
+#include "hw/vfio/i40evf.h"
+#include "trace.h"
+
+#define RXTAIL_PAGE     QEMU_ALIGN_DOWN(I40E_QRX_TAIL1(0), 4 * KiB)
+
+static bool rx_ring(I40EVFTrap *t, unsigned int q, uint64_t *base,
+                    uint32_t *len, uint32_t *buf_size)
+{
+    const struct virtchnl_rxq_info *rxq = &t->shadow.qpair[q].rxq;
+
+    if (!(t->shadow.configured_queues & BIT(q))) {
+        return false;
+    }
+    *base = le64_to_cpu(rxq->dma_ring_addr) & ~127ULL;
+    *len = le32_to_cpu(rxq->ring_len);
+    *buf_size = le32_to_cpu(rxq->databuffer_size);
+    return *len && *len <= I40EVF_MAX_RING_LEN;
+}
+
+static void mark_dirty(uint64_t gpa, uint64_t len)
+{
+    MemoryRegionSection sec = memory_region_find(get_system_memory(), gpa,
+                                                 len);
+
+    if (!sec.mr) {
+        return;
+    }
+    if (memory_region_is_ram(sec.mr)) {
+        memory_region_set_dirty(sec.mr, sec.offset_within_region,
+                                int128_get64(sec.size));
+    }
+    memory_region_unref(sec.mr);
+}
+
+/* Record the buffers of descriptors [from, to) of RX queue @q. */
+static void rx_posted(I40EVFTrap *t, unsigned int q, uint32_t from,
+                      uint32_t to)
+{
+    I40EVFRxTrack *rt = &t->rx_track[q];
+    uint32_t len, buf_size;
+    uint64_t base;
+
+    if (!rx_ring(t, q, &base, &len, &buf_size)) {
+        return;
+    }
+    for (uint32_t i = from % len; i != to % len; i = (i + 1) % len) {
+        uint64_t addr;
+
+        if (pci_dma_read(PCI_DEVICE(t->vdev), base + i * I40E_RX_DESC_SIZE,
+                         &addr, sizeof(addr)) != MEMTX_OK) {
+            return;
+        }
+        addr = le64_to_cpu(addr);
+        rt->posted[i] = addr;
+        g_array_append_val(rt->to_mark, addr);
+    }
+}
+
+static void rxtail_write(void *opaque, hwaddr off, uint64_t val,
+                         unsigned size)
+{
+    I40EVFTrap *t = opaque;
+    hwaddr addr = RXTAIL_PAGE + off;
+    unsigned int q = (addr - I40E_QRX_TAIL1(0)) / 4;
+
+    if (addr >= I40E_QRX_TAIL1(0) && q < I40E_VF_MAX_QUEUES) {
+        t->trapped[I40EVF_BLOCK_RXTAIL]++;
+        rx_posted(t, q, t->rx_track[q].tail, val);
+        t->rx_track[q].tail = val;
+    } else {
+        t->trapped[I40EVF_BLOCK_PASSTHROUGH]++;
+    }
+    i40evf_hw_write(t, addr, val);
+}
+
+static uint64_t rxtail_read(void *opaque, hwaddr off, unsigned size)
+{
+    I40EVFTrap *t = opaque;
+
+    t->trapped[I40EVF_BLOCK_PASSTHROUGH]++;
+    return i40evf_hw_read(t, RXTAIL_PAGE + off);
+}
+
+static const MemoryRegionOps rxtail_ops = {
+    .read = rxtail_read,
+    .write = rxtail_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+/* Before each dirty bitmap sync */
+static int i40evf_dirty_sync(NotifierWithReturn *n, void *data, Error **errp)
+{
+    I40EVFTrap *t = container_of(n, I40EVFTrap, precopy_notifier);
+    PrecopyNotifyData *pnd = data;
+    unsigned int marked = 0;
+
+    if (pnd->reason != PRECOPY_NOTIFY_BEFORE_BITMAP_SYNC || !t->tracking) {
+        return 0;
+    }
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        I40EVFRxTrack *rt = &t->rx_track[q];
+        uint32_t len, buf_size;
+        uint64_t base;
+
+        if (!rx_ring(t, q, &base, &len, &buf_size)) {
+            continue;
+        }
+        mark_dirty(base, (uint64_t)len * I40E_RX_DESC_SIZE);
+        for (guint i = 0; i < rt->to_mark->len; i++) {
+            mark_dirty(g_array_index(rt->to_mark, uint64_t, i), buf_size);
+        }
+        marked += rt->to_mark->len;
+        /* What is outstanding now is what the next sync marks first */
+        g_array_set_size(rt->to_mark, 0);
+        for (uint32_t i = 0; i < len; i++) {
+            if (rt->posted[i]) {
+                g_array_append_val(rt->to_mark, rt->posted[i]);
+            }
+        }
+    }
+    trace_i40evf_dirty_sync(marked);
+    return 0;
+}
+
+/*
+ * Migration starts: take the buffers already posted (descriptors the VF
+ * has not written back still hold their address) and trap the tails.
+ */
+void i40evf_dirty_start(I40EVFTrap *t)
+{
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        I40EVFRxTrack *rt = &t->rx_track[q];
+        uint32_t len, buf_size;
+        uint64_t base;
+
+        rt->posted = g_new0(uint64_t, I40EVF_MAX_RING_LEN);
+        rt->to_mark = g_array_new(false, false, sizeof(uint64_t));
+        if (!rx_ring(t, q, &base, &len, &buf_size)) {
+            continue;
+        }
+        for (uint32_t i = 0; i < len; i++) {
+            uint64_t desc[2];
+
+            if (pci_dma_read(PCI_DEVICE(t->vdev), base + i * I40E_RX_DESC_SIZE,
+                             desc, sizeof(desc)) == MEMTX_OK &&
+                !(le64_to_cpu(desc[1]) & I40E_RXD_STATUS_DD)) {
+                rt->posted[i] = le64_to_cpu(desc[0]);
+                g_array_append_val(rt->to_mark, rt->posted[i]);
+            }
+        }
+        rt->tail = i40evf_hw_read(t, I40E_QRX_TAIL1(q)) % len;
+    }
+    t->tracking = true;
+    memory_region_set_enabled(&t->rxtail_mr, true);
+    trace_i40evf_dirty_tracking(true);
+}
+
+/* Migration is over, done or not: the tails are the VF's again. */
+void i40evf_dirty_stop(I40EVFTrap *t)
+{
+    if (!t->tracking) {
+        return;
+    }
+    t->tracking = false;
+    memory_region_set_enabled(&t->rxtail_mr, false);
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        g_clear_pointer(&t->rx_track[q].posted, g_free);
+        g_array_free(t->rx_track[q].to_mark, true);
+        t->rx_track[q].to_mark = NULL;
+    }
+    trace_i40evf_dirty_tracking(false);
+}
+
+void i40evf_dirty_init(I40EVFTrap *t)
+{
+    memory_region_init_io(&t->rxtail_mr, OBJECT(t->vdev), &rxtail_ops, t,
+                          "i40evf-rx-tail-trap", 4 * KiB);
+    memory_region_set_enabled(&t->rxtail_mr, false);
+    memory_region_add_subregion_overlap(t->vdev->bars[0].region.mem,
+                                        RXTAIL_PAGE, &t->rxtail_mr, 1);
+    t->precopy_notifier.notify = i40evf_dirty_sync;
+    precopy_add_notifier(&t->precopy_notifier);
+}
+
+void i40evf_dirty_exit(I40EVFTrap *t)
+{
+    i40evf_dirty_stop(t);
+    precopy_remove_notifier(&t->precopy_notifier);
+    memory_region_del_subregion(t->vdev->bars[0].region.mem, &t->rxtail_mr);
+}
