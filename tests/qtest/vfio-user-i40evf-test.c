@@ -542,6 +542,8 @@ static void test_migrate(void)
     vf = query_vf(&g);
     g_assert_cmpint(qdict_get_int(qdict_get_qdict(vf, "shadow"), "vsi-id"),
                     ==, VF_VSI + 2);
+    g_assert_cmpstr(qdict_get_str(vf, "migration-phase"), ==, "none");
+    g_assert_cmpint(qdict_get_int(vf, "device-downtime-us"), >, 0);
     g_assert_cmpint(trapped(vf, "passthrough"), ==, 0);
     qobject_unref(vf);
     fixture_stop(&g);
@@ -742,6 +744,7 @@ static void test_migrate_stale_buffers(void)
     }
     vf = query_vf(&f);
     g_assert_cmpint(trapped(vf, "rx-tail"), ==, 4);
+    g_assert_cmpstr(qdict_get_str(vf, "migration-phase"), ==, "pre-copy");
     qobject_unref(vf);
     /* ...and leaves the next 8 to the device alone */
     for (uint32_t i = 4; i < 12; i++) {

@@ -27,6 +27,7 @@
 #include "migration/savevm.h"
 #include "migration/vmstate.h"
 #include "system/runstate.h"
+#include "qapi/qapi-types-vfio-i40evf.h"
 #include "hw/vfio/i40evf.h"
 #include "trace.h"
 
@@ -271,6 +272,7 @@ static void restore_config(I40EVFTrap *t)
 static int i40evf_post_load(void *opaque, int version_id)
 {
     I40EVFTrap *t = opaque;
+    int64_t start = qemu_clock_get_us(QEMU_CLOCK_REALTIME);
     I40EVFNegotiated n;
     Error *err = NULL;
 
@@ -288,6 +290,8 @@ static int i40evf_post_load(void *opaque, int version_id)
         }
     }
     t->resume_reset = true;
+    t->phase = VFIO_I40EVF_MIGRATION_PHASE_LOADED;
+    t->device_downtime_us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) - start;
     return 0;
 
 fail:
@@ -309,11 +313,17 @@ static void i40evf_vm_state_change(void *opaque, bool running,
 
     if (!running) {
         if (state == RUN_STATE_FINISH_MIGRATE && !t->quiesce_err) {
+            int64_t start = qemu_clock_get_us(QEMU_CLOCK_REALTIME);
+
             quiesce(t, &t->quiesce_err);
+            t->device_downtime_us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) -
+                                    start;
+            t->phase = VFIO_I40EVF_MIGRATION_PHASE_STOPPED;
         }
         return;
     }
     g_clear_pointer(&t->quiesce_err, error_free);
+    t->phase = VFIO_I40EVF_MIGRATION_PHASE_NONE;
     if (t->quiesced) {
         struct virtchnl_queue_select qs = queues_of(t);
 
@@ -402,12 +412,18 @@ static int i40evf_save_setup(QEMUFile *f, void *opaque, Error **errp)
     early.command = pci_get_word(pdev->config + PCI_COMMAND);
     negotiated_of(&t->shadow, &early.n);
     i40evf_dirty_start(t);
+    t->phase = VFIO_I40EVF_MIGRATION_PHASE_PRE_COPY;
     return vmstate_save_state(f, &vmstate_i40evf_early, &early, NULL, errp);
 }
 
 static void i40evf_save_cleanup(void *opaque)
 {
-    i40evf_dirty_stop(opaque);
+    I40EVFTrap *t = opaque;
+
+    i40evf_dirty_stop(t);
+    if (t->phase == VFIO_I40EVF_MIGRATION_PHASE_PRE_COPY) {
+        t->phase = VFIO_I40EVF_MIGRATION_PHASE_NONE;
+    }
 }
 
 static int i40evf_load_early(QEMUFile *f, void *opaque, int version_id)
@@ -434,6 +450,7 @@ static int i40evf_load_early(QEMUFile *f, void *opaque, int version_id)
     }
     t->early_checked = true;
     t->early_negotiated = early.n;
+    t->phase = VFIO_I40EVF_MIGRATION_PHASE_CHECKED;
     trace_i40evf_migration_checked();
     return migrate_switchover_ack() ? qemu_loadvm_approve_switchover() : 0;
 

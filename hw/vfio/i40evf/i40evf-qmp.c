@@ -143,6 +143,8 @@ static VfioI40evfInfo *trap_info(Object *obj, const I40EVFTrap *t)
     info->trapped->passthrough = t->trapped[I40EVF_BLOCK_PASSTHROUGH];
     info->trapped->rx_tail = t->trapped[I40EVF_BLOCK_RXTAIL];
     info->shadow = shadow_info(t);
+    info->migration_phase = t->phase;
+    info->device_downtime_us = t->device_downtime_us;
     return info;
 }
 

@@ -142,6 +142,8 @@ typedef struct I40EVFTrap {
     char *early_id;
     VMChangeStateEntry *vmstate_change;
     Error *quiesce_err;         /* source: the queues could not be stopped */
+    int phase;                  /* VfioI40evfMigrationPhase */
+    uint64_t device_downtime_us;
 
     /* Dirty tracking of the VF's RX writes while migrating */
     bool tracking;
