@@ -9,9 +9,24 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
+#include "migration/vmstate.h"
 #include "hw/net/i40e-vf-regs.h"
 #include "hw/net/i40e-vf-aq.h"
 #include "trace.h"
+
+const VMStateDescription vmstate_i40e_vf_aq = {
+    .name = "i40e-vf/aq",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(bal, I40EVFAdminQueue),
+        VMSTATE_UINT32(bah, I40EVFAdminQueue),
+        VMSTATE_UINT32(len, I40EVFAdminQueue),
+        VMSTATE_UINT32(head, I40EVFAdminQueue),
+        VMSTATE_UINT32(tail, I40EVFAdminQueue),
+        VMSTATE_END_OF_LIST()
+    }
+};
 
 bool i40e_vf_aq_decode(hwaddr addr, bool *arq, I40EVFAQField *field)
 {

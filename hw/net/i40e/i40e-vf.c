@@ -184,20 +184,6 @@ static void i40e_vf_reset_hold(Object *obj, ResetType type)
     i40e_vf_core_flr(&s->core);
 }
 
-static const VMStateDescription vmstate_i40e_vf_aq = {
-    .name = "i40e-vf/aq",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .fields = (const VMStateField[]) {
-        VMSTATE_UINT32(bal, I40EVFAdminQueue),
-        VMSTATE_UINT32(bah, I40EVFAdminQueue),
-        VMSTATE_UINT32(len, I40EVFAdminQueue),
-        VMSTATE_UINT32(head, I40EVFAdminQueue),
-        VMSTATE_UINT32(tail, I40EVFAdminQueue),
-        VMSTATE_END_OF_LIST()
-    }
-};
-
 static const VMStateDescription vmstate_i40e_vf_ring = {
     .name = "i40e-vf/ring",
     .version_id = 1,

@@ -31,20 +31,6 @@
 #include "hw/vfio/i40evf.h"
 #include "trace.h"
 
-static const VMStateDescription vmstate_i40evf_aq = {
-    .name = "i40evf/aq",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .fields = (const VMStateField[]) {
-        VMSTATE_UINT32(bal, I40EVFAdminQueue),
-        VMSTATE_UINT32(bah, I40EVFAdminQueue),
-        VMSTATE_UINT32(len, I40EVFAdminQueue),
-        VMSTATE_UINT32(head, I40EVFAdminQueue),
-        VMSTATE_UINT32(tail, I40EVFAdminQueue),
-        VMSTATE_END_OF_LIST()
-    }
-};
-
 static const VMStateDescription vmstate_i40evf_vector = {
     .name = "i40evf/vector",
     .version_id = 1,
@@ -354,9 +340,9 @@ const VMStateDescription vmstate_i40evf_trap = {
     .pre_save = i40evf_pre_save,
     .post_load = i40evf_post_load,
     .fields = (const VMStateField[]) {
-        VMSTATE_STRUCT(atq, I40EVFTrap, 1, vmstate_i40evf_aq,
+        VMSTATE_STRUCT(atq, I40EVFTrap, 1, vmstate_i40e_vf_aq,
                        I40EVFAdminQueue),
-        VMSTATE_STRUCT(arq, I40EVFTrap, 1, vmstate_i40evf_aq,
+        VMSTATE_STRUCT(arq, I40EVFTrap, 1, vmstate_i40e_vf_aq,
                        I40EVFAdminQueue),
         VMSTATE_UINT32(icr01, I40EVFTrap),
         VMSTATE_UINT32(icr01_unsignalled, I40EVFTrap),

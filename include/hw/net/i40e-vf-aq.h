@@ -20,6 +20,9 @@ typedef struct I40EVFAdminQueue {
     uint32_t tail;
 } I40EVFAdminQueue;
 
+/* A queue's registers in a migration stream */
+extern const VMStateDescription vmstate_i40e_vf_aq;
+
 /* The fields of one queue's registers (ATQBAL1 ... ATQT1, ARQ alike) */
 typedef enum I40EVFAQField {
     I40E_VF_AQ_BAL,
