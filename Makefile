@@ -2,6 +2,8 @@
 #
 # make          configure if needed, then build
 # make check    build, then run unit tests, qtests and end-to-end tests
+# make demo     build, then live-migrate a VM whose X710 VF is passed
+#               through, under verified traffic, next to a plain VM
 # make clean    remove the build area
 
 BUILD := build
@@ -13,7 +15,7 @@ TEST_TARGETS := tests/unit/test-virtchnl tests/unit/test-i40evf-shadow \
                 tests/qtest/vfio-user-msix-test tests/qtest/vfio-user-i40evf-test \
                 tests/qtest/qos-test
 
-.PHONY: all build check clean deps
+.PHONY: all build check clean demo deps
 
 all: build
 
@@ -33,6 +35,10 @@ check: build
 	@scripts/install-deps.sh test
 	ninja -C $(OBJ) $(TEST_TARGETS)
 	@python3 scripts/check.py --build $(OBJ)
+
+demo: build
+	@scripts/install-deps.sh demo
+	@python3 demo/demo.py --build $(OBJ)
 
 clean:
 	rm -rf $(BUILD)

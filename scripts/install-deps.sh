@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# install-deps.sh [--check] [build|test]: install the Debian packages the
-# build (and, with "test", the tests) need.  Idempotent: packages already
-# present are not touched, and apt is only called when something is missing.
+# install-deps.sh [--check] [build|test|demo]: install the Debian packages
+# the build (and, with "test", the tests; with "demo", the demo) need.
+# Idempotent: packages already present are not touched, and apt is only
+# called when something is missing.
 # Everything comes from Debian's archive.  With --check nothing is installed:
 # the missing packages are printed and the exit status is 1 if there are any.
 set -eu
@@ -21,9 +22,12 @@ BUILD_PKGS="ninja-build pkg-config gcc make flex bison python3 python3-venv
 # dpdk-dev has dpdk-testpmd; the iavf PMD and the ring mempool are plugins.
 TEST_PKGS="busybox-static cpio kmod iproute2 ethtool
   dpdk-dev librte-net-iavf23 librte-mempool-ring23"
+# The demo's guest (tests/e2e/build-guest.sh) and its bridge
+DEMO_PKGS="busybox-static cpio kmod iproute2"
 
 want=$BUILD_PKGS
 [ "${1:-build}" = test ] && want="$BUILD_PKGS $TEST_PKGS"
+[ "${1:-build}" = demo ] && want="$BUILD_PKGS $DEMO_PKGS"
 
 missing() {
     for p in "$@"; do
