@@ -38,6 +38,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -913,6 +914,8 @@ def main():
         args.guest = tempfile.mkdtemp(prefix='i40evf-demo-guest-')
         args.kver = build_guest(args.kernel, args.guest)
     netns.enter(['--guest', args.guest, '--kver', args.kver])
+    # killed: the same clean-up as at the end
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # sockets and logs; the logs are copied to --logs at the end
     rundir = tempfile.mkdtemp(prefix='i40evf-demo-')
     try:
