@@ -10,17 +10,8 @@
 . /lib/guest-lib.sh
 say() { echo "DEMO $*"; }
 arg() { sed -n "s/.*demo\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
-carrier() { [ "$(cat /sys/class/net/eth0/carrier)" = 1 ]; }
 
-for m in $(cat /lib/modules/order); do
-    insmod "/lib/modules/$m" || say insmod-failed "$m"
-done
-wait_for 100 test -e /sys/class/net/eth0
-say driver "$(basename "$(readlink /sys/class/net/eth0/device/driver)")"
-ip link set eth0 up
-wait_for 200 carrier
-say carrier "$(cat /sys/class/net/eth0/carrier)"
-ip addr add "$(arg ip)/24" dev eth0
+eth0_up "$(arg ip)"
 
 echo "demo: traffic starts" > /dev/kmsg
 flows "$(arg host)" "$(arg tcp)" "$(arg udp)" "$(arg pps)" "$(arg bps)" \

@@ -5,21 +5,12 @@
 # up and move data to and from the host through it.  Every result is a
 # line "E2E <key> <value>" on the console for tests/e2e/run.py to check.
 . /lib/guest-lib.sh
-carrier() { [ "$(cat /sys/class/net/eth0/carrier)" = 1 ]; }
 
 host=$(arg host)
 ip=$(arg ip)
 port=$(arg port)
 sink=$(arg sink)
-for m in $(cat /lib/modules/order); do
-    insmod "/lib/modules/$m" || say insmod-failed "$m"
-done
-wait_for 100 test -e /sys/class/net/eth0
-say driver "$(basename "$(readlink /sys/class/net/eth0/device/driver)")"
-ip link set eth0 up
-wait_for 100 carrier
-say carrier "$(cat /sys/class/net/eth0/carrier)"
-ip addr add "$ip/24" dev eth0
+eth0_up "$ip"
 
 # Host to guest, then guest to host, each checked by SHA-256 at both ends.
 wget -q -O /tmp/rx "http://$host:$port/blob" &&

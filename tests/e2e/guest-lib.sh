@@ -20,3 +20,17 @@ wait_for() {    # wait_for TENTHS CMD...: poll until CMD succeeds
     done
     return 1
 }
+
+carrier() { [ "$(cat /sys/class/net/eth0/carrier)" = 1 ]; }
+
+eth0_up() {     # eth0_up IP: load the NIC's modules, eth0 up at IP/24
+    for m in $(cat /lib/modules/order); do
+        insmod "/lib/modules/$m" || say insmod-failed "$m"
+    done
+    wait_for 100 test -e /sys/class/net/eth0
+    say driver "$(basename "$(readlink /sys/class/net/eth0/device/driver)")"
+    ip link set eth0 up
+    wait_for 200 carrier
+    say carrier "$(cat /sys/class/net/eth0/carrier)"
+    ip addr add "$1/24" dev eth0
+}
