@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Benchmark (not a test): guest TX and RX throughput of i40e-vf against
-QEMU's igb, in the same run, with the same Debian guest kernel, over the
-same tap device (virtio-net headers on, so both NICs hand TSO to the host).
+"""Benchmark (not a test): guest TX and RX throughput of two NICs in the
+same run, alternating, with the same Debian guest kernel, over the same tap
+device (virtio-net headers on, so the NICs hand TSO to the host).  By
+default i40e-vf against QEMU's igb; with --nic vfio-user-i40evf,vfio-user-pci
+the i40e-vf is served by an x-remote server QEMU (tests/e2e/run.py's
+VfioUserServer, one per run, on the same tap) and the guest's NIC is the
+passthrough device with its mailbox trapped against plain vfio-user-pci.
 
 The guest sends --mbytes to a TCP sink on the host, then receives as much
 from a TCP source; the host times both and counts the tap's packets.
-Prints a table of measured Mbit/s and packets/s and the i40e-vf/igb ratio.
-Needs root and a build (make).  The tap device, its address and the servers
-live in a network namespace of the benchmark's own (tests/e2e/netns.py).
+Prints a table of measured Mbit/s and packets/s and the ratio of the first
+NIC to the second.  Needs root and a build (make).  The tap device, its
+address, the servers and the vfio-user server QEMUs live in a network
+namespace of the benchmark's own (tests/e2e/netns.py).
 """
 
 import argparse
@@ -26,8 +31,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SRC, 'tests', 'e2e'))
 import netns  # noqa: E402
+import run as e2e  # noqa: E402
 TAP = 'i40evf-bench0'
 HOST, GUEST = '192.168.77.1', '192.168.77.2'
+NETDEV = 'tap,ifname=%s,script=no,downscript=no' % TAP
+EMULATED = ('igb', 'i40e-vf')
+# Passed through from an x-remote server's i40e-vf over vfio-user
+VFIO_USER = ('vfio-user-i40evf', 'vfio-user-pci')
+MEM = 1024              # MiB; with a vfio-user NIC the server's memfd size
 
 
 def tap_counter(name):
@@ -75,7 +86,29 @@ class Timed:
         self.result = (moved * 8 / secs / 1e6, pkts / secs, moved)
 
 
-def run_vm(qemu, guest, nic, smp, args, timeout):
+def run_vm(qemu, guest, nic, smp, mem, args, timeout):
+    """One boot of the guest on nic; returns TX Mbit/s, TX pkt/s, RX
+    Mbit/s, RX pkt/s."""
+    if nic in VFIO_USER:
+        with e2e.VfioUserServer(qemu, NETDEV, nic) as server:
+            if server.error:
+                sys.exit('%s: %s' % (nic, server.error))
+            res, out = boot_vm(qemu, guest, nic, server.nic_args, smp, mem,
+                               args, timeout)
+        if server.error:
+            sys.exit('%s: %s\n%s' % (nic, server.error, server.log[-2000:]))
+    else:
+        res, out = boot_vm(qemu, guest, nic,
+                           ['-netdev', NETDEV + ',id=n0',
+                            '-device', '%s,netdev=n0' % nic],
+                           smp, mem, args, timeout)
+    if res is None:
+        sys.exit('%s: %s' % (nic, out))
+    return res
+
+
+def boot_vm(qemu, guest, nic, nic_args, smp, mem, args, timeout):
+    """(the measured numbers, or None and why) of one boot."""
     nbytes = args.mbytes << 20
     sink, source = Timed(nbytes, False), Timed(nbytes, True)
     append = ('console=ttyS0 quiet panic=-1 bench.ip=%s bench.host=%s '
@@ -83,24 +116,24 @@ def run_vm(qemu, guest, nic, smp, args, timeout):
               (GUEST, HOST, sink.port, source.port, nbytes, args.tool))
     if args.coalesce is not None:
         append += ' bench.coalesce=%d' % args.coalesce
-    cmd = [qemu, '-M', 'q35', '-accel', 'tcg', '-m', '1024', '-smp', str(smp),
+    cmd = [qemu, '-M', 'q35', '-accel', 'tcg', '-m', str(mem),
+           '-smp', str(smp),
            '-nodefaults', '-no-user-config', '-display', 'none',
            '-serial', 'stdio', '-no-reboot',
            '-kernel', os.path.join(guest, 'vmlinuz'),
-           '-initrd', os.path.join(guest, 'initrd'), '-append', append,
-           '-netdev', 'tap,id=n0,ifname=%s,script=no,downscript=no' % TAP,
-           '-device', '%s,netdev=n0' % nic] + args.qemu_arg
+           '-initrd', os.path.join(guest, 'initrd'), '-append', append] + \
+        nic_args + args.qemu_arg
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          timeout=timeout, text=True, errors='replace',
                          preexec_fn=netns.die_with_parent).stdout
     if args.coalesce is not None and \
             'BENCH coalesce %d\n' % args.coalesce not in out:
-        sys.exit('%s: ethtool -C did not take:\n%s' % (nic, out[-2000:]))
+        return None, 'ethtool -C did not take:\n' + out[-2000:]
     if 'BENCH done' not in out or not sink.result or not source.result:
-        sys.exit('%s: the guest did not finish:\n%s' % (nic, out[-2000:]))
+        return None, 'the guest did not finish:\n' + out[-2000:]
     if sink.result[2] != nbytes or source.result[2] != nbytes:
-        sys.exit('%s: short transfer' % nic)
-    return sink.result[:2] + source.result[:2]
+        return None, 'short transfer'
+    return sink.result[:2] + source.result[:2], out
 
 
 def build_guest(kernel, guest):
@@ -120,6 +153,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--build', default=os.path.join(SRC, 'build', 'obj'))
     ap.add_argument('--kernel', default='6.12', help='6.12 or 6.1')
+    ap.add_argument('--nic', default='i40e-vf,igb',
+                    help='the two NICs to compare, A,B: the ratio is A/B '
+                    '(of %s)' % ', '.join(EMULATED + VFIO_USER))
     ap.add_argument('--mbytes', type=int, default=512)
     ap.add_argument('--smp', default='1 2',
                     help='guest vCPU counts to measure, e.g. "1 2"')
@@ -132,10 +168,17 @@ def main():
                     help='the same fixed interrupt moderation for both NICs '
                     '(ethtool -C, adaptive off; see guest-bench.sh for '
                     'igb) instead of the drivers\' adaptive defaults')
+    ap.add_argument('--each', action='store_true',
+                    help='also print every run\'s numbers as it ends')
     ap.add_argument('--qemu-arg', action='append', default=[],
                     help='extra QEMU argument (e.g. -trace ...), repeatable')
     ap.add_argument('--guest', help=argparse.SUPPRESS)
     args = ap.parse_args()
+    nics = args.nic.split(',')
+    if len(nics) != 2 or nics[0] == nics[1] or \
+            set(nics) - set(EMULATED + VFIO_USER):
+        ap.error('--nic: two different NICs of %s' %
+                 ', '.join(EMULATED + VFIO_USER))
     if not netns.inside():
         # The kernel comes from the archive: before the network is left.
         args.guest = tempfile.mkdtemp(prefix='i40evf-bench-')
@@ -152,26 +195,32 @@ def main():
 
 def measure(args):
     qemu = os.path.join(args.build, 'qemu-system-x86_64')
-    print('guest linux %s, TCG, tap with vnet headers, one TCP stream, '
-          '%d MiB each way, median of %d runs' %
-          (args.kernel, args.mbytes, args.runs))
-    print('%-6s %-10s %12s %12s %12s %12s' % ('vCPUs', 'NIC', 'TX Mbit/s',
+    nic_a, nic_b = args.nic.split(',')
+    # The server maps guest RAM: a memfd of e2e.GUEST_MEM, for both NICs
+    mem = e2e.GUEST_MEM if {nic_a, nic_b} & set(VFIO_USER) else MEM
+    print('guest linux %s, TCG, %d MiB, tap with vnet headers, one TCP '
+          'stream, %d MiB each way, median of %d runs alternating' %
+          (args.kernel, mem, args.mbytes, args.runs))
+    print('%-6s %-17s %12s %12s %12s %12s' % ('vCPUs', 'NIC', 'TX Mbit/s',
                                               'TX pkt/s', 'RX Mbit/s',
                                               'RX pkt/s'))
     for smp in args.smp.split():
         rows = {}
         for _ in range(args.runs):
-            for nic in ('igb', 'i40e-vf'):
-                r = run_vm(qemu, args.guest, nic, smp, args, 600)
+            for nic in (nic_b, nic_a):
+                r = run_vm(qemu, args.guest, nic, smp, mem, args, 600)
                 rows.setdefault(nic, []).append(r)
+                if args.each:
+                    print('#%-5s %-17s %12.0f %12.0f %12.0f %12.0f' %
+                          (smp, nic, *r), flush=True)
         med = {nic: [statistics.median(col) for col in zip(*runs)]
                for nic, runs in rows.items()}
-        for nic in ('igb', 'i40e-vf'):
-            print('%-6s %-10s %12.0f %12.0f %12.0f %12.0f' %
+        for nic in (nic_b, nic_a):
+            print('%-6s %-17s %12.0f %12.0f %12.0f %12.0f' %
                   (smp, nic, *med[nic]))
-        print('%-6s %-10s %12.2f %12.2f %12.2f %12.2f' %
+        print('%-6s %-17s %12.2f %12.2f %12.2f %12.2f' %
               (smp, 'ratio',
-               *[a / b for a, b in zip(med['i40e-vf'], med['igb'])]))
+               *[a / b for a, b in zip(med[nic_a], med[nic_b])]))
         sys.stdout.flush()
 
 
