@@ -391,6 +391,11 @@ static void handle_pf_msg(I40EVFTrap *t, uint32_t v_opcode, int32_t v_retval,
     i40evf_trap_deliver(t, v_opcode, v_retval, msg, len);
 }
 
+static bool arq_ready(I40EVFTrap *t)
+{
+    return hw_desc(t, true, t->arq_next)->flags & cpu_to_le16(I40E_AQ_FLAG_DD);
+}
+
 /*
  * Hand the guest what the PF put on the ARQ.  The ring lives in QEMU's
  * memory, so this also works when the VF has just been reset: messages
@@ -398,11 +403,10 @@ static void handle_pf_msg(I40EVFTrap *t, uint32_t v_opcode, int32_t v_retval,
  */
 static bool arq_drain(I40EVFTrap *t, bool repost)
 {
-    struct i40e_aq_desc *d;
     bool took = false;
 
-    while ((d = hw_desc(t, true, t->arq_next))->flags &
-           cpu_to_le16(I40E_AQ_FLAG_DD)) {
+    while (arq_ready(t)) {
+        struct i40e_aq_desc *d = hw_desc(t, true, t->arq_next);
         uint32_t idx = t->arq_next;
         uint16_t len = MIN(le16_to_cpu(d->datalen), I40EVF_MBX_BUF_SIZE);
 
@@ -425,7 +429,9 @@ bool i40evf_mbx_poll(I40EVFTrap *t)
 {
     bool took;
 
-    if (!i40evf_mbx_check(t)) {
+    /* A message waiting says the mailbox is up: spare the register read */
+    if ((t->state != I40EVF_MBX_UP || !arq_ready(t)) &&
+        !i40evf_mbx_check(t)) {
         return false;
     }
     took = arq_drain(t, true);
