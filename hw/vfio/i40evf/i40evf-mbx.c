@@ -387,8 +387,27 @@ static void handle_pf_msg(I40EVFTrap *t, uint32_t v_opcode, int32_t v_retval,
             t->shadow_lost = true;
         }
         finish_inflight(t);
+        if (v_opcode == VIRTCHNL_OP_GET_STATS && !v_retval) {
+            i40evf_stats_offset(t, msg, len);
+            return;
+        }
     }
     i40evf_trap_deliver(t, v_opcode, v_retval, msg, len);
+}
+
+/*
+ * The counters the guest reads go on from where they were on the VFs it
+ * had before: each is the VF's own plus what the earlier VFs had counted.
+ */
+void i40evf_stats_offset(I40EVFTrap *t, const uint8_t *msg, uint16_t len)
+{
+    g_autofree uint8_t *stats = g_memdup2(msg, len);
+
+    /* i40e sends i40e_eth_stats: the virtchnl counters, then one more */
+    for (int i = 0; i < I40EVF_STATS_WORDS && 8 * i + 8 <= len; i++) {
+        stq_le_p(stats + 8 * i, ldq_le_p(stats + 8 * i) + t->stats_base[i]);
+    }
+    i40evf_trap_deliver(t, VIRTCHNL_OP_GET_STATS, 0, stats, len);
 }
 
 static bool arq_ready(I40EVFTrap *t)

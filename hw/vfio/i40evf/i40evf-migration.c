@@ -122,6 +122,35 @@ static struct virtchnl_queue_select queues_of(const I40EVFTrap *t)
 }
 
 /*
+ * The VF's counters as the guest last could read them, for the
+ * destination to add to its own VF's.
+ */
+static bool take_stats(I40EVFTrap *t, Error **errp)
+{
+    struct virtchnl_queue_select qs = { .vsi_id =
+                                        cpu_to_le16(t->shadow.vsi_id) };
+    g_autofree uint8_t *stats = g_malloc(I40EVF_MBX_BUF_SIZE);
+    uint16_t len;
+
+    t->stats_sent_valid = false;
+    if (!t->shadow.active) {
+        return true;
+    }
+    if (i40evf_mbx_call(t, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs), stats,
+                        &len, errp) || len < 8 * I40EVF_STATS_WORDS) {
+        if (!*errp) {
+            error_setg(errp, "the PF did not give the VF's statistics");
+        }
+        return false;
+    }
+    for (int i = 0; i < I40EVF_STATS_WORDS; i++) {
+        t->stats_sent[i] = t->stats_base[i] + ldq_le_p(stats + 8 * i);
+    }
+    t->stats_sent_valid = true;
+    return true;
+}
+
+/*
  * Source, VM stopped: finish what the guest asked of the PF, then stop
  * the queues, so that the VF writes no guest memory any more.  Done when
  * the VM stops for the switchover, before the last RAM pass.
@@ -135,6 +164,9 @@ static bool quiesce(I40EVFTrap *t, Error **errp)
         return true;
     }
     if (!i40evf_mbx_wait_idle(t, errp)) {
+        return false;
+    }
+    if (!take_stats(t, errp)) {
         return false;
     }
     if (qs.rx_queues || qs.tx_queues) {
@@ -164,6 +196,9 @@ static int i40evf_pre_save(void *opaque)
         err = error_copy(t->quiesce_err);
     } else {
         quiesce(t, &err);
+    }
+    if (!err && !t->stats_sent_valid) {
+        memcpy(t->stats_sent, t->stats_base, sizeof(t->stats_sent));
     }
     if (err) {
         error_prepend(&err, "%s: cannot migrate: ", t->vdev->vbasedev.name);
@@ -275,6 +310,7 @@ static int i40evf_post_load(void *opaque, int version_id)
             goto fail;
         }
     }
+    memcpy(t->stats_base, t->stats_sent, sizeof(t->stats_base));
     t->resume_reset = true;
     t->phase = VFIO_I40EVF_MIGRATION_PHASE_LOADED;
     t->device_downtime_us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) - start;
@@ -351,6 +387,7 @@ const VMStateDescription vmstate_i40evf_trap = {
         VMSTATE_BOOL(vec0_pending, I40EVFTrap),
         VMSTATE_STRUCT(shadow, I40EVFTrap, 1, vmstate_i40evf_shadow,
                        I40EVFShadow),
+        VMSTATE_UINT64_ARRAY(stats_sent, I40EVFTrap, I40EVF_STATS_WORDS),
         VMSTATE_END_OF_LIST()
     }
 };

@@ -65,6 +65,9 @@ typedef struct I40EVFRequest {
     uint16_t reply_len;
 } I40EVFRequest;
 
+/* The counters of struct virtchnl_eth_stats */
+#define I40EVF_STATS_WORDS      (sizeof(struct virtchnl_eth_stats) / 8)
+
 /* i40e's largest ring */
 #define I40EVF_MAX_RING_LEN     8160
 
@@ -143,6 +146,10 @@ typedef struct I40EVFTrap {
     VMChangeStateEntry *vmstate_change;
     Error *quiesce_err;         /* source: the queues could not be stopped */
     int phase;                  /* VfioI40evfMigrationPhase */
+    /* What the guest's earlier VFs counted (virtchnl_eth_stats words) */
+    uint64_t stats_base[I40EVF_STATS_WORDS];
+    uint64_t stats_sent[I40EVF_STATS_WORDS];   /* in the stream */
+    bool stats_sent_valid;
     uint64_t device_downtime_us;
 
     /* Dirty tracking of the VF's RX writes while migrating */
@@ -179,6 +186,7 @@ int32_t i40evf_mbx_call(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
 void i40evf_mbx_post(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
                      uint16_t len);
 bool i40evf_mbx_wait_idle(I40EVFTrap *t, Error **errp);
+void i40evf_stats_offset(I40EVFTrap *t, const uint8_t *msg, uint16_t len);
 bool i40evf_mbx_poll(I40EVFTrap *t);
 bool i40evf_mbx_check(I40EVFTrap *t);
 void i40evf_mbx_vector0(VFIOPCIDevice *vdev, unsigned int nr);
