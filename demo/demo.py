@@ -421,6 +421,8 @@ def gaps_of(seqs, end):
 class Scenario:
     """One VM migrated from host A to host B under traffic."""
 
+    peer_class = Peer           # a subclass may record more (bench/)
+
     def __init__(self, args, name, logdir):
         self.args = args
         self.name = name
@@ -491,7 +493,7 @@ class Scenario:
 
     def run(self):
         r = self.r
-        peer = Peer(self.ip)
+        self.peer = peer = self.peer_class(self.ip)
         sniffer = None
         try:
             vm_a, qmp_a = self.vm('a', self.nic('a'), False)
@@ -930,12 +932,17 @@ def main():
         shutil.rmtree(rundir, ignore_errors=True)
 
 
-def demo(args, logdir):
-    start = time.monotonic()
-    args.qemu = os.path.join(args.build, 'qemu-system-x86_64')
+def add_bridge():
+    """The bridge of both hosts' taps, with the peer's address."""
     run(['ip', 'link', 'add', BRIDGE, 'type', 'bridge'])
     run(['ip', 'addr', 'add', PEER + '/24', 'dev', BRIDGE])
     run(['ip', 'link', 'set', BRIDGE, 'up'])
+
+
+def demo(args, logdir):
+    start = time.monotonic()
+    args.qemu = os.path.join(args.build, 'qemu-system-x86_64')
+    add_bridge()
     print('demo: guest linux %s, TCG, %d vCPUs, %d MiB; traffic each way: '
           'TCP %d KiB/s, UDP %d datagrams/s; %g s before the migration, '
           '%g s after' % (args.kver, args.smp, MEM, BPS >> 10, PPS,
