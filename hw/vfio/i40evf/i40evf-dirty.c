@@ -10,9 +10,10 @@
  * descriptors were just posted, and QEMU reads their buffer addresses
  * before the VF overwrites them with its write-back.  Before every dirty
  * bitmap sync, QEMU marks dirty the buffers outstanding at the previous
- * sync, the buffers posted since, and all RX ring memory.  A write the VF
- * made between two syncs went into one of those, so the next pass sends
- * it: nothing on the destination is stale.  The final sync comes after
+ * sync and the buffers posted since, except those still unwritten in
+ * their slot, and all RX ring memory.  A write the VF made between two
+ * syncs went into one of those, so the next pass sends it: nothing on
+ * the destination is stale, and only written buffers are sent again.  The final sync comes after
  * the queues are stopped, so it catches the last writes.
  */
 
@@ -55,6 +56,39 @@ static void mark_dirty(uint64_t gpa, uint64_t len)
     memory_region_unref(sec.mr);
 }
 
+/* One posting of a buffer: which slot, and which posting of that slot */
+typedef struct RxPosting {
+    uint64_t addr;
+    uint32_t slot;
+    uint32_t gen;
+} RxPosting;
+
+static void rx_post(I40EVFRxTrack *rt, uint32_t slot, uint64_t addr)
+{
+    RxPosting p = { .addr = addr, .slot = slot, .gen = ++rt->gen[slot] };
+
+    rt->posted[slot] = addr;
+    g_array_append_val(rt->to_mark, p);
+}
+
+/*
+ * The VF cannot have written a buffer that still sits, unwritten, in the
+ * slot it was last posted to: its descriptor still holds its address and
+ * no write-back.  A slot posted again since was written in between.
+ */
+static bool rx_unwritten(I40EVFTrap *t, I40EVFRxTrack *rt, uint64_t base,
+                         const RxPosting *p)
+{
+    uint64_t desc[2];
+
+    return p->gen == rt->gen[p->slot] &&
+           pci_dma_read(PCI_DEVICE(t->vdev),
+                        base + p->slot * I40E_RX_DESC_SIZE, desc,
+                        sizeof(desc)) == MEMTX_OK &&
+           le64_to_cpu(desc[0]) == p->addr &&
+           !(le64_to_cpu(desc[1]) & I40E_RXD_STATUS_DD);
+}
+
 /* Record the buffers of descriptors [from, to) of RX queue @q. */
 static void rx_posted(I40EVFTrap *t, unsigned int q, uint32_t from,
                       uint32_t to)
@@ -73,9 +107,7 @@ static void rx_posted(I40EVFTrap *t, unsigned int q, uint32_t from,
                          &addr, sizeof(addr)) != MEMTX_OK) {
             return;
         }
-        addr = le64_to_cpu(addr);
-        rt->posted[i] = addr;
-        g_array_append_val(rt->to_mark, addr);
+        rx_post(rt, i, le64_to_cpu(addr));
     }
 }
 
@@ -132,14 +164,20 @@ static int i40evf_dirty_sync(NotifierWithReturn *n, void *data, Error **errp)
         }
         mark_dirty(base, (uint64_t)len * I40E_RX_DESC_SIZE);
         for (guint i = 0; i < rt->to_mark->len; i++) {
-            mark_dirty(g_array_index(rt->to_mark, uint64_t, i), buf_size);
+            RxPosting *p = &g_array_index(rt->to_mark, RxPosting, i);
+
+            if (!rx_unwritten(t, rt, base, p)) {
+                mark_dirty(p->addr, buf_size);
+                marked++;
+            }
         }
-        marked += rt->to_mark->len;
-        /* What is outstanding now is what the next sync marks first */
+        /* What is outstanding now is what the next sync looks at first */
         g_array_set_size(rt->to_mark, 0);
         for (uint32_t i = 0; i < len; i++) {
             if (rt->posted[i]) {
-                g_array_append_val(rt->to_mark, rt->posted[i]);
+                RxPosting p = { rt->posted[i], i, rt->gen[i] };
+
+                g_array_append_val(rt->to_mark, p);
             }
         }
     }
@@ -159,7 +197,8 @@ void i40evf_dirty_start(I40EVFTrap *t)
         uint64_t base;
 
         rt->posted = g_new0(uint64_t, I40EVF_MAX_RING_LEN);
-        rt->to_mark = g_array_new(false, false, sizeof(uint64_t));
+        rt->gen = g_new0(uint32_t, I40EVF_MAX_RING_LEN);
+        rt->to_mark = g_array_new(false, false, sizeof(RxPosting));
         if (!rx_ring(t, q, &base, &len, &buf_size)) {
             continue;
         }
@@ -169,8 +208,7 @@ void i40evf_dirty_start(I40EVFTrap *t)
             if (pci_dma_read(PCI_DEVICE(t->vdev), base + i * I40E_RX_DESC_SIZE,
                              desc, sizeof(desc)) == MEMTX_OK &&
                 !(le64_to_cpu(desc[1]) & I40E_RXD_STATUS_DD)) {
-                rt->posted[i] = le64_to_cpu(desc[0]);
-                g_array_append_val(rt->to_mark, rt->posted[i]);
+                rx_post(rt, i, le64_to_cpu(desc[0]));
             }
         }
         rt->tail = i40evf_hw_read(t, I40E_QRX_TAIL1(q)) % len;
@@ -190,6 +228,7 @@ void i40evf_dirty_stop(I40EVFTrap *t)
     memory_region_set_enabled(&t->rxtail_mr, false);
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
         g_clear_pointer(&t->rx_track[q].posted, g_free);
+        g_clear_pointer(&t->rx_track[q].gen, g_free);
         g_array_free(t->rx_track[q].to_mark, true);
         t->rx_track[q].to_mark = NULL;
     }

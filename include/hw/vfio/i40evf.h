@@ -75,6 +75,7 @@ typedef struct I40EVFRequest {
 typedef struct I40EVFRxTrack {
     uint32_t tail;              /* the last tail the guest wrote */
     uint64_t *posted;           /* the buffer of each slot, 0 if none */
+    uint32_t *gen;              /* how often each slot was posted */
     GArray *to_mark;            /* outstanding at the last sync, and since */
 } I40EVFRxTrack;
 
