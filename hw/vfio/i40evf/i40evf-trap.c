@@ -239,7 +239,9 @@ void i40evf_trap_hw_reset(I40EVFTrap *t)
     t->icr0_ena = 0;
     t->vec0_armed = false;
     t->vec0_pending = false;
+    /* What the shadow could not record is gone from the VF too */
     i40evf_shadow_reset(&t->shadow);
+    t->shadow_lost = false;
 }
 
 static uint64_t mbx_mmio_read(void *opaque, hwaddr off, unsigned size)
