@@ -157,12 +157,7 @@ class QTest:
     def close(self):
         if getattr(self, 'sock', None):
             self.sock.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        netns.stop(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

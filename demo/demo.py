@@ -156,13 +156,7 @@ class Process:
             time.sleep(0.05)
 
     def stop(self, timeout=10):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        netns.stop(self.proc, timeout)
 
 
 def tail(text, lines=15):

@@ -51,6 +51,17 @@ def die_with_parent():
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+def stop(proc, timeout=10):
+    """Ask a child to end, and kill it if it does not within timeout."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def add_tap(name, address):
     """A tap device in this namespace, up, with address (CIDR) on the host
     side; returns its name, or None if the kernel does not allow one."""

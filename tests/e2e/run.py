@@ -182,12 +182,7 @@ class VfioUserServer:
         if self.proc.poll() is not None and not self.error:
             self.error = 'the server exited with %d before the guest ' \
                          'finished' % self.proc.returncode
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        netns.stop(self.proc)
 
 
 def vfio_user_client(qemu):
