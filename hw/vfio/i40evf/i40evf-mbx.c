@@ -19,6 +19,8 @@
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/timer.h"
+#include "qemu/coroutine.h"
+#include "qemu/main-loop.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
 #include "hw/pci/msix.h"
@@ -482,12 +484,43 @@ bool i40evf_mbx_poll(I40EVFTrap *t)
 }
 
 /*
- * Wait, polling, for the mailbox to be idle or for @req to be answered.
- * For migration only, with the VM stopped; bounded by the timeout.
+ * Until the VF may have answered.  The destination loads in a coroutine:
+ * it yields to the main loop.  The source stops its queues in the
+ * migration thread, where the switchover cannot go on before the VF has
+ * answered: it waits on the VF's vector 0, bounded by @end_ns (a VF whose
+ * vector 0 the guest never enabled cannot signal: the wait is a tick).
+ */
+static void mbx_wait_for_vf(I40EVFTrap *t, int64_t end_ns)
+{
+    int64_t tick = MIN(MAX(end_ns - qemu_clock_get_ns(QEMU_CLOCK_REALTIME),
+                           0), POLL_US * SCALE_US);
+    EventNotifier *irq = &t->vdev->msi_vectors[0].interrupt;
+    GPollFD pfd = { .events = G_IO_IN };
+
+    if (qemu_in_coroutine()) {
+        qemu_co_sleep_ns(QEMU_CLOCK_REALTIME, tick);
+        return;
+    }
+    if (vector0_hooked(t)) {
+        pfd.fd = event_notifier_get_fd(irq);
+    }
+    if (qemu_poll_ns(&pfd, vector0_hooked(t), tick) > 0 &&
+        event_notifier_test_and_clear(irq)) {
+        /* Taken here, not by the main loop: acknowledge and re-arm */
+        t->hw_irqs++;
+        i40evf_hw_read(t, I40E_VFINT_ICR01);
+        vector0_arm(t);
+    }
+}
+
+/*
+ * Wait for the mailbox to be idle or for @req to be answered.  For
+ * migration only, with the VM stopped; bounded by the timeout.
  */
 static bool mbx_wait(I40EVFTrap *t, I40EVFRequest *req, Error **errp)
 {
-    int64_t end = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + 2 * t->timeout_ms;
+    int64_t end = qemu_clock_get_ns(QEMU_CLOCK_REALTIME) +
+                  2 * t->timeout_ms * SCALE_MS;
 
     for (;;) {
         i40evf_mbx_poll(t);
@@ -500,12 +533,12 @@ static bool mbx_wait(I40EVFTrap *t, I40EVFRequest *req, Error **errp)
                               t->state == I40EVF_MBX_UP) {
             return true;
         }
-        if (qemu_clock_get_ms(QEMU_CLOCK_REALTIME) >= end) {
+        if (qemu_clock_get_ns(QEMU_CLOCK_REALTIME) >= end) {
             error_setg(errp, "the VF's mailbox is still busy after %u ms",
                        2 * t->timeout_ms);
             return false;
         }
-        g_usleep(50);
+        mbx_wait_for_vf(t, end);
     }
 }
 
