@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# install-deps.sh [--check] [build|test|demo]: install the Debian packages
-# the build (and, with "test", the tests; with "demo", the demo) need.
+# install-deps.sh [--check] [build|test|demo|libvirt]: install the Debian
+# packages the build (and, with "test", the tests; with "demo", the demo;
+# with "libvirt", the libvirt test, which "test" includes) need.
 # Idempotent: packages already present are not touched, and apt is only
 # called when something is missing.
 # Everything comes from Debian's archive.  With --check nothing is installed:
@@ -24,10 +25,16 @@ TEST_PKGS="busybox-static cpio kmod iproute2 ethtool
   dpdk-dev librte-net-iavf23 librte-mempool-ring23"
 # The demo's guest (tests/e2e/build-guest.sh) and its bridge
 DEMO_PKGS="busybox-static cpio kmod iproute2"
+# tests/libvirt: the daemon with its QEMU driver and virsh, from bookworm
+# (9.0), without recommends (no Debian QEMU: the test runs ours); the
+# guest and its bridge as the demo's.
+LIBVIRT_PKGS="libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+  $DEMO_PKGS"
 
 want=$BUILD_PKGS
-[ "${1:-build}" = test ] && want="$BUILD_PKGS $TEST_PKGS"
+[ "${1:-build}" = test ] && want="$BUILD_PKGS $TEST_PKGS $LIBVIRT_PKGS"
 [ "${1:-build}" = demo ] && want="$BUILD_PKGS $DEMO_PKGS"
+[ "${1:-build}" = libvirt ] && want="$BUILD_PKGS $LIBVIRT_PKGS"
 
 missing() {
     for p in "$@"; do
