@@ -470,6 +470,9 @@ class Scenario(demo.Scenario):
                        b.diagnostics(name)))
             rc, jobinfo = b.virsh('domjobinfo', '--completed', name)
             r['migration'] = jobinfo
+            if state_b == 'running':
+                r['caps-b'] = [c['capability'] for c in b.monitor(
+                    name, 'query-migrate-capabilities') if c['state']]
             time.sleep(self.args.after)
             r['running-b'] = state_b
             vm_b = Domain(b, name, console_b)
@@ -513,10 +516,17 @@ class Scenario(demo.Scenario):
             ('intact' if tcp['intact'] else 'BROKEN',
              tcp['to-guest'] / 2**20, tcp['from-guest'] / 2**20,
              demo.ms(tcp['stall']))]
-        figures += [line.strip() for line in
+        figures += ['virsh domjobinfo --completed on B: ' +
+                    re.sub(r'\s+', ' ', line.strip()) for line in
                     (r.get('migration') or '').splitlines()
-                    if line.startswith(('Time elapsed:', 'Total downtime'))]
-        timeline = ['%7.3f  %s' % (t, what)
+                    if line.startswith(('Time elapsed:', 'Total downtime',
+                                        'Memory processed'))]
+        figures.append('migration capabilities libvirt set on B: %s' %
+                       ', '.join(r.get('caps-b', [])))
+        # the demo's words for what virsh migrate did
+        words = {"QMP 'migrate' on the source": 'virsh migrate on host A',
+                 "query-migrate says 'completed'": 'virsh migrate returns'}
+        timeline = ['%7.3f  %s' % (t, words.get(what, what))
                     for t, what in r.get('timeline', [])]
         tap.check(not r['problems'], 'traffic across the migration: TCP '
                   'stream intact both ways, UDP neither corrupted nor '
@@ -581,6 +591,7 @@ def test_blocker(tap, hosts, guest):
                   'migrate refused with its blocker, the domain runs on',
                   'blocked-reasons: %s\nvirsh migrate: %s\n%s' %
                   (reasons, out, a.diagnostics(name)))
+        print('# virsh migrate: %s' % out.strip().replace('\n', '\n# '))
     finally:
         a.virsh('destroy', name)
         server.stop()
@@ -654,6 +665,18 @@ def test_hostdev(tap, hosts, guest):
             h.virsh('destroy', name)
 
 
+def keep_logs(dest):
+    """The run's logs, consoles and XML, copied to dest."""
+    os.makedirs(dest, exist_ok=True)
+    found = glob.glob('/tmp/*.log') + glob.glob('/tmp/*.xml') + \
+        glob.glob('/tmp/host-*/libvirtd.*') + \
+        glob.glob('/tmp/host-*/root/var/log/libvirt/qemu/*.log')
+    for path in found:
+        name = path[len('/tmp/'):].replace('/root/var/log/libvirt/qemu', '')
+        shutil.copy(path, os.path.join(dest, name.replace('/', '-')))
+    print('# logs in %s' % dest)
+
+
 # -- main ------------------------------------------------------------------
 
 def run(args):
@@ -685,6 +708,8 @@ def run(args):
     finally:
         for h in hosts.values():
             h.clean()
+        if args.logs:
+            keep_logs(args.logs)
     print('1..%d' % tap.n)
     return 0
 
@@ -700,8 +725,15 @@ def main():
                     help='seconds of traffic before the migration')
     ap.add_argument('--after', type=float, default=5,
                     help='seconds of traffic after it')
+    ap.add_argument('--logs', help='keep the logs (libvirtd, QEMU, '
+                    'consoles, XML) in LOGS, which must not be under /tmp '
+                    '(the test has a /tmp of its own)')
     ap.add_argument('--guest', help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.logs:
+        args.logs = os.path.abspath(args.logs)
+        if args.logs == '/tmp' or args.logs.startswith('/tmp/'):
+            ap.error('--logs: not under /tmp, which the test has of its own')
     if not inside():
         if os.geteuid():
             sys.exit('libvirt test: needs root (namespaces, libvirtd)')
