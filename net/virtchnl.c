@@ -154,6 +154,55 @@ int virtchnl_vc_validate_vf_msg(const struct virtchnl_version_info *ver,
                                : VIRTCHNL_STATUS_ERR_OPCODE_MISMATCH;
 }
 
+static void move_vsi_at(uint8_t *msg, uint16_t msglen, size_t off,
+                        uint16_t from, uint16_t to)
+{
+    if (off + 2 <= msglen && lduw_le_p(msg + off) == from) {
+        stw_le_p(msg + off, to);
+    }
+}
+
+void virtchnl_move_vsi(uint32_t v_opcode, uint8_t *msg, uint16_t msglen,
+                       uint16_t from, uint16_t to)
+{
+    size_t qp = sizeof(struct virtchnl_queue_pair_info);
+    size_t vm = sizeof(struct virtchnl_vector_map);
+
+    switch (v_opcode) {
+    case VIRTCHNL_OP_CONFIG_VSI_QUEUES:
+        for (uint32_t i = 0; i < msg_count(msg, msglen, 2, 2); i++) {
+            size_t off = sizeof(struct virtchnl_vsi_queue_config_info) +
+                         i * qp;
+
+            move_vsi_at(msg, msglen, off, from, to);
+            move_vsi_at(msg, msglen, off + sizeof(struct virtchnl_txq_info),
+                        from, to);
+        }
+        break;
+    case VIRTCHNL_OP_CONFIG_IRQ_MAP:
+        for (uint32_t i = 0; i < msg_count(msg, msglen, 0, 2); i++) {
+            move_vsi_at(msg, msglen, 2 + i * vm, from, to);
+        }
+        return;
+    case VIRTCHNL_OP_CONFIG_TX_QUEUE:
+    case VIRTCHNL_OP_CONFIG_RX_QUEUE:
+    case VIRTCHNL_OP_ENABLE_QUEUES:
+    case VIRTCHNL_OP_DISABLE_QUEUES:
+    case VIRTCHNL_OP_ADD_ETH_ADDR:
+    case VIRTCHNL_OP_DEL_ETH_ADDR:
+    case VIRTCHNL_OP_ADD_VLAN:
+    case VIRTCHNL_OP_DEL_VLAN:
+    case VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE:
+    case VIRTCHNL_OP_GET_STATS:
+    case VIRTCHNL_OP_CONFIG_RSS_KEY:
+    case VIRTCHNL_OP_CONFIG_RSS_LUT:
+        break;
+    default:
+        return;
+    }
+    move_vsi_at(msg, msglen, 0, from, to);
+}
+
 const char *virtchnl_op_name(uint32_t v_opcode)
 {
     static const char *const names[] = {

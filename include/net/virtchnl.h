@@ -375,4 +375,12 @@ int virtchnl_vc_validate_vf_msg(const struct virtchnl_version_info *ver,
 /* A name for tracing and logs; "unknown" for numbers we do not know. */
 const char *virtchnl_op_name(uint32_t v_opcode);
 
+/*
+ * virtchnl_move_vsi: in a request virtchnl_vc_validate_vf_msg() accepted,
+ * every VSI id field that says @from now says @to (a VF whose driver
+ * keeps the VSI id of the function it had before migrating).
+ */
+void virtchnl_move_vsi(uint32_t v_opcode, uint8_t *msg, uint16_t msglen,
+                       uint16_t from, uint16_t to);
+
 #endif /* NET_VIRTCHNL_H */

@@ -7,6 +7,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <poll.h>
 #include "qemu/iov.h"
 #include "qemu/units.h"
 #include "qobject/qdict.h"
@@ -42,7 +43,7 @@ static const uint8_t peer_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
  * them) and a VM using it, started with -incoming @incoming if not NULL.
  */
 static void fixture_host(Fixture *f, const char *mac, int vsi,
-                         const char *incoming)
+                         const char *incoming, const char *resume)
 {
     memset(f, 0, sizeof(*f));
     g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, f->sock), ==, 0);
@@ -68,14 +69,16 @@ static void fixture_host(Fixture *f, const char *mac, int vsi,
                           "share=on -machine memory-backend=mem -m 128M "
                           "-device '{\"driver\": \"vfio-user-i40evf\", "
                           "\"id\": \"vf\", \"addr\": \"04.0\", "
+                          "\"resume\": \"%s\", "
                           "\"socket\": {\"type\": \"unix\", "
-                          "\"path\": \"%s\"}}' %s %s", f->path,
-                          incoming ? "-incoming" : "", incoming ?: "");
+                          "\"path\": \"%s\"}}' %s %s", resume ?: "relay",
+                          f->path, incoming ? "-incoming" : "",
+                          incoming ?: "");
 }
 
 static void fixture_start(Fixture *f)
 {
-    fixture_host(f, VF_MAC, VF_VSI, NULL);
+    fixture_host(f, VF_MAC, VF_VSI, NULL, NULL);
 }
 
 static void fixture_init(Fixture *f)
@@ -528,11 +531,12 @@ static char *migration_uri(void)
 }
 
 /*
- * Live migration to another host's VF (another VSI): the source stops
- * its queues for the copy, the destination's PF is checked and the guest
- * told of a VF reset, after which its driver brings the new VF up.
+ * Live migration with resume=reset to another host's VF (another VSI):
+ * the source stops its queues for the copy, the destination's PF is
+ * checked and the guest told of a VF reset, after which its driver
+ * brings the new VF up.
  */
-static void test_migrate(void)
+static void test_migrate_reset(void)
 {
     g_autofree char *uri = migration_uri();
     struct virtchnl_eth_stats before, after;
@@ -543,7 +547,7 @@ static void test_migrate(void)
     check_traffic(&f, "before migration");
     get_stats(&f, &before);
     g_assert_cmpuint(le64_to_cpu(before.tx_unicast), >=, 1);
-    fixture_host(&g, VF_MAC, VF_VSI + 2, uri);
+    fixture_host(&g, VF_MAC, VF_VSI + 2, uri, "reset");
     migrate(f.qs, g.qs, uri);
     fixture_stop(&f);
 
@@ -572,6 +576,151 @@ static void test_migrate(void)
 }
 
 /*
+ * The frame a destination sends first: a RARP from the guest's MAC
+ * (which sock_recv() skips).
+ */
+static void expect_announce(Fixture *f)
+{
+    uint8_t buf[60];
+    uint32_t be;
+
+    g_assert_cmpint(recv(f->sock[0], &be, 4, MSG_WAITALL), ==, 4);
+    g_assert_cmpuint(ntohl(be), ==, sizeof(buf));
+    g_assert_cmpint(recv(f->sock[0], buf, sizeof(buf), MSG_WAITALL), ==,
+                    sizeof(buf));
+    g_assert_cmpmem(buf + 6, 6, vf_mac, 6);
+    g_assert_cmphex(lduw_be_p(buf + 12), ==, 0x8035);
+    g_assert_cmpmem(buf + 22, 6, vf_mac, 6);
+}
+
+static QDict *relay_of(QDict *vf)
+{
+    QList *l = qdict_get_qlist(vf, "relay");
+
+    return qlist_empty(l) ? NULL : qobject_to(QDict, qlist_peek(l));
+}
+
+/* One verified frame each way on queue 0, or only @tx / @rx ones */
+static void exchange(Fixture *f, const char *tag, uint32_t seq, bool tx,
+                     bool rx)
+{
+    uint8_t frame[1024], buf[2048];
+    size_t len, n;
+
+    if (tx) {
+        len = make_frame(frame, peer_mac, vf_mac, tag, seq);
+        qiavf_tx(&f->d, 0, frame, len, 0, 0, 0);
+        n = sock_recv(f, buf, sizeof(buf));
+        g_assert_cmpmem(buf, n, frame, len);
+    }
+    if (rx) {
+        len = make_frame(frame, vf_mac, peer_mac, tag, seq);
+        sock_send(f, frame, len);
+        g_assert_true(rx_wait(f, 0, buf, &n));
+        g_assert_cmpmem(buf, n, frame, len);
+    }
+}
+
+/*
+ * Ring continuity (resume=relay): the guest's indices are at 37 and
+ * three TX frames are posted that the source's VF never sent (its
+ * server was stopped).  On the destination the guest goes on without a
+ * reset: the pending frames leave once, after the announcement of the
+ * guest's MAC; its next descriptors complete in order from slot 40 (TX)
+ * and 37 (RX) through the relay rings; once both indices are at slot 0
+ * the queue is back on the guest's rings and its doorbells untrapped.
+ */
+static void test_migrate_relay(void)
+{
+    g_autofree char *uri = migration_uri();
+    uint8_t frame[1024], buf[2048];
+    uint64_t slot[3], tx_trapped, rx_trapped, resets;
+    struct pollfd pfd;
+    size_t len, n;
+    uint32_t seq;
+    QDict *vf, *r;
+    Fixture f, g;
+
+    fixture_up(&f);
+    for (seq = 0; seq < 37; seq++) {
+        exchange(&f, "before", seq, true, true);
+    }
+    qtest_qmp_assert_success(f.srv, "{ 'execute': 'stop' }");
+    for (int i = 0; i < 3; i++) {
+        len = make_frame(frame, peer_mac, vf_mac, "pending", i);
+        slot[i] = qiavf_tx_post(&f.d, 0, frame, len, 0, 0, 0);
+    }
+    fixture_host(&g, VF_MAC, VF_VSI + 2, uri, NULL);
+    migrate(f.qs, g.qs, uri);
+    /* The source's VF is stopped for good: nothing leaves it any more */
+    qtest_qmp_assert_success(f.srv, "{ 'execute': 'cont' }");
+    pfd = (struct pollfd) { .fd = f.sock[0], .events = POLLIN };
+    g_assert_cmpint(poll(&pfd, 1, 200), ==, 0);
+    fixture_stop(&f);
+
+    g.d = f.d;
+    g.d.pdev->bus = g.qs->pcibus;
+    qiavf_switch(&g.d, g.qs);
+    expect_announce(&g);
+    for (int i = 0; i < 3; i++) {
+        len = make_frame(frame, peer_mac, vf_mac, "pending", i);
+        n = sock_recv(&g, buf, sizeof(buf));
+        g_assert_cmpmem(buf, n, frame, len);
+        qiavf_tx_wait(&g.d, slot[i]);
+    }
+    g_assert_true(qiavf_rd(&g.d, I40E_VF_ARQLEN1) & I40E_VF_AQLEN_ENABLE);
+    vf = query_vf(&g);
+    r = relay_of(vf);
+    g_assert_nonnull(r);
+    g_assert_cmpint(qdict_get_int(r, "tx-next"), ==, 40);
+    g_assert_cmpint(qdict_get_int(r, "rx-next"), ==, 37);
+    resets = qdict_get_int(vf, "vf-resets");
+    g_assert_cmpint(qdict_get_int(qdict_get_qdict(vf, "shadow"), "vsi-id"),
+                    ==, VF_VSI + 2);
+    qobject_unref(vf);
+
+    /* TX up to the wrap, where it waits for RX */
+    for (seq = 40; seq < 64; seq++) {
+        exchange(&g, "relayed", seq, true, false);
+    }
+    vf = query_vf(&g);
+    g_assert_true(qdict_get_bool(relay_of(vf), "waiting"));
+    qobject_unref(vf);
+    /*
+     * RX up to the first wrap it can stop at: it had 63 buffers posted,
+     * past the first wrap, so the second (91 frames from slot 37).
+     */
+    for (seq = 37; seq < 128; seq++) {
+        exchange(&g, "relayed", seq, false, true);
+    }
+    for (int64_t end = g_get_monotonic_time() + WAIT_MS * 1000;
+         (vf = query_vf(&g)) && relay_of(vf); qobject_unref(vf)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+    g_assert_cmpint(qdict_get_int(vf, "handovers"), ==, 1);
+    g_assert_cmpint(qdict_get_int(vf, "vf-resets"), ==, resets);
+    tx_trapped = trapped(vf, "tx-tail");
+    rx_trapped = trapped(vf, "rx-tail");
+    g_assert_cmpint(tx_trapped, >=, 24);
+    qobject_unref(vf);
+
+    /* The direct path: the doorbells reach the VF untrapped */
+    for (seq = 0; seq < 8; seq++) {
+        exchange(&g, "direct", seq, true, true);
+    }
+    vf = query_vf(&g);
+    g_assert_cmpint(trapped(vf, "tx-tail"), ==, tx_trapped);
+    g_assert_cmpint(trapped(vf, "rx-tail"), ==, rx_trapped);
+    g_assert_cmpint(trapped(vf, "passthrough"), ==, 0);
+    qobject_unref(vf);
+    /* The guest was never told of a reset */
+    qiavf_drain_events(&g.d);
+    g_assert_cmpint(g.d.reset_events, ==, 0);
+    fixture_stop(&g);
+}
+
+/*
  * A destination whose PF provisioned the VF differently (another
  * administrative MAC) refuses the guest's VF in pre-copy: the migration
  * fails before the switchover and the source's NIC works on.
@@ -584,7 +733,7 @@ static void test_migrate_refused(void)
     Fixture f, g;
 
     fixture_up(&f);
-    fixture_host(&g, "52:54:00:12:34:57", VF_VSI, uri);
+    fixture_host(&g, "52:54:00:12:34:57", VF_VSI, uri, NULL);
     /* The destination checks its PF in pre-copy and acks the switchover */
     for (QTestState *qts = f.qs->qts; qts; qts = qts == f.qs->qts ?
                                                  g.qs->qts : NULL) {
@@ -667,7 +816,7 @@ static void migrate_interrupted(bool kill_destination)
     Fixture f, g;
 
     fixture_up(&f);
-    fixture_host(&g, VF_MAC, VF_VSI + 2, uri);
+    fixture_host(&g, VF_MAC, VF_VSI + 2, uri, NULL);
     set_capabilities(f.qs->qts);
     set_capabilities(g.qs->qts);
     /* Slow enough to be in pre-copy for seconds (most pages are zero) */
@@ -740,7 +889,7 @@ static void test_migrate_stale_buffers(void)
     Fixture f, g;
 
     fixture_up(&f);
-    fixture_host(&g, VF_MAC, VF_VSI + 2, uri);
+    fixture_host(&g, VF_MAC, VF_VSI + 2, uri, NULL);
     /*
      * Pre-copy that does not converge until the test lets it: the guest
      * keeps dirtying a megabyte the link cannot send in the downtime.
@@ -842,7 +991,7 @@ static void test_migrate_corrupt(void)
     stl_be_p(p, 100000);
     g_assert_true(g_file_set_contents(path, stream, len, NULL));
 
-    fixture_host(&g, VF_MAC, VF_VSI + 2, "defer");
+    fixture_host(&g, VF_MAC, VF_VSI + 2, "defer", NULL);
     qtest_set_expected_status(g.qs->qts, 1);
     qtest_qmp_assert_success(g.qs->qts, "{ 'execute': 'migrate-incoming', "
                              "'arguments': { 'uri': %s } }", uri);
@@ -901,7 +1050,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-user-i40evf/reset/flr", test_flr);
     qtest_add_func("/vfio-user-i40evf/reset/host", test_host_reset);
     qtest_add_func("/vfio-user-i40evf/server-dies", test_server_dies);
-    qtest_add_func("/vfio-user-i40evf/migration", test_migrate);
+    qtest_add_func("/vfio-user-i40evf/migration/relay", test_migrate_relay);
+    qtest_add_func("/vfio-user-i40evf/migration/reset", test_migrate_reset);
     qtest_add_func("/vfio-user-i40evf/migration/refused",
                    test_migrate_refused);
     qtest_add_func("/vfio-user-i40evf/migration/cancel", test_migrate_cancel);

@@ -118,12 +118,19 @@ static void rxtail_write(void *opaque, hwaddr off, uint64_t val,
     hwaddr addr = RXTAIL_PAGE + off;
     unsigned int q = (addr - I40E_QRX_TAIL1(0)) / 4;
 
-    if (addr >= I40E_QRX_TAIL1(0) && q < I40E_VF_MAX_QUEUES) {
-        t->trapped[I40EVF_BLOCK_RXTAIL]++;
+    if (addr < I40E_QRX_TAIL1(0) || q >= I40E_VF_MAX_QUEUES) {
+        t->trapped[I40EVF_BLOCK_PASSTHROUGH]++;
+        i40evf_hw_write(t, addr, val);
+        return;
+    }
+    t->trapped[I40EVF_BLOCK_RXTAIL]++;
+    /* The destination's relay owns the tail until its handover */
+    if (i40evf_relay_tail(t, false, q, val)) {
+        return;
+    }
+    if (t->tracking) {
         rx_posted(t, q, t->rx_track[q].tail, val);
         t->rx_track[q].tail = val;
-    } else {
-        t->trapped[I40EVF_BLOCK_PASSTHROUGH]++;
     }
     i40evf_hw_write(t, addr, val);
 }
@@ -131,9 +138,16 @@ static void rxtail_write(void *opaque, hwaddr off, uint64_t val,
 static uint64_t rxtail_read(void *opaque, hwaddr off, unsigned size)
 {
     I40EVFTrap *t = opaque;
+    hwaddr addr = RXTAIL_PAGE + off;
+    uint32_t val;
 
     t->trapped[I40EVF_BLOCK_PASSTHROUGH]++;
-    return i40evf_hw_read(t, RXTAIL_PAGE + off);
+    if (addr < I40E_QRX_TAIL1(0) ||
+        !i40evf_relay_tail_read(t, false, (addr - I40E_QRX_TAIL1(0)) / 4,
+                                &val)) {
+        val = i40evf_hw_read(t, addr);
+    }
+    return val;
 }
 
 static const MemoryRegionOps rxtail_ops = {
@@ -225,7 +239,7 @@ void i40evf_dirty_stop(I40EVFTrap *t)
         return;
     }
     t->tracking = false;
-    memory_region_set_enabled(&t->rxtail_mr, false);
+    memory_region_set_enabled(&t->rxtail_mr, t->relaying);
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
         g_clear_pointer(&t->rx_track[q].posted, g_free);
         g_clear_pointer(&t->rx_track[q].gen, g_free);

@@ -389,6 +389,15 @@ static void handle_pf_msg(I40EVFTrap *t, uint32_t v_opcode, int32_t v_retval,
             t->shadow_lost = true;
         }
         finish_inflight(t);
+        if (v_opcode == VIRTCHNL_OP_GET_VF_RESOURCES && !v_retval) {
+            t->guest_vsi = t->shadow.vsi_id;
+        }
+        /* The guest rebuilds its queues itself: the relay is over */
+        if (v_opcode == VIRTCHNL_OP_DISABLE_QUEUES ||
+            v_opcode == VIRTCHNL_OP_CONFIG_VSI_QUEUES ||
+            v_opcode == VIRTCHNL_OP_ENABLE_QUEUES) {
+            i40evf_relay_end(t, virtchnl_op_name(v_opcode));
+        }
         if (v_opcode == VIRTCHNL_OP_GET_STATS && !v_retval) {
             i40evf_stats_offset(t, msg, len);
             return;
@@ -620,12 +629,17 @@ static void poll_timer_cb(void *opaque)
 /*
  * The VF's vector 0, intercepted from vfio: acknowledge its causes, take
  * the mailbox's messages, pass any other cause on to the guest's vector 0
- * and re-arm.
+ * and re-arm.  Queue vectors are intercepted only while the relay runs.
  */
 void i40evf_mbx_vector0(VFIOPCIDevice *vdev, unsigned int nr)
 {
     I40EVFTrap *t = i40evf_trap_of(OBJECT(vdev));
     uint32_t icr01;
+
+    if (nr) {
+        i40evf_relay_vector(t, nr);
+        return;
+    }
 
     t->hw_irqs++;
     icr01 = i40evf_hw_read(t, I40E_VFINT_ICR01);

@@ -179,6 +179,11 @@ static bool quiesce(I40EVFTrap *t, Error **errp)
             return false;
         }
     }
+    /* Where the guest's rings stand, for the destination's relay */
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        t->tx_tail[q] = i40evf_hw_read(t, I40E_QTX_TAIL1(q));
+        t->rx_tail[q] = i40evf_hw_read(t, I40E_QRX_TAIL1(q));
+    }
     t->quiesced = true;
     trace_i40evf_migration_quiesced(t->shadow.rx_enabled,
                                     t->shadow.tx_enabled);
@@ -271,6 +276,7 @@ static bool check_destination(I40EVFTrap *t, const I40EVFNegotiated *n,
                    "source's");
         return false;
     }
+    t->dst_vsi = le16_to_cpu(res->vsi_res[0].vsi_id);
     return true;
 }
 
@@ -311,7 +317,18 @@ static int i40evf_post_load(void *opaque, int version_id)
         }
     }
     memcpy(t->stats_base, t->stats_sent, sizeof(t->stats_base));
-    t->resume_reset = true;
+    if (!t->tails_valid) {
+        t->guest_vsi = t->shadow.vsi_id;
+    }
+    if (t->shadow.active) {
+        t->shadow.vsi_id = t->dst_vsi;
+    }
+    if (!i40evf_relay_possible(t, &err) || !i40evf_relay_setup(t, &err)) {
+        warn_report("%s: the guest's driver will reset its VF: %s",
+                    t->vdev->vbasedev.name, error_get_pretty(err));
+        g_clear_pointer(&err, error_free);
+        t->resume_reset = true;
+    }
     t->phase = VFIO_I40EVF_MIGRATION_PHASE_LOADED;
     t->device_downtime_us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) - start;
     return 0;
@@ -355,6 +372,7 @@ static void i40evf_vm_state_change(void *opaque, bool running,
             i40evf_mbx_post(t, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs));
         }
     }
+    i40evf_relay_start(t);
     if (t->resume_reset) {
         struct virtchnl_pf_event ev = {
             .event = cpu_to_le32(VIRTCHNL_EVENT_RESET_IMPENDING),
@@ -368,6 +386,36 @@ static void i40evf_vm_state_change(void *opaque, bool running,
         i40evf_mbx_post(t, VIRTCHNL_OP_RESET_VF, NULL, 0);
     }
 }
+
+static bool rings_needed(void *opaque)
+{
+    I40EVFTrap *t = opaque;
+
+    return t->shadow.rx_enabled | t->shadow.tx_enabled;
+}
+
+static int rings_post_load(void *opaque, int version_id)
+{
+    I40EVFTrap *t = opaque;
+
+    t->tails_valid = true;
+    return 0;
+}
+
+/* The guest's VSI id and its rings' tails at the stop, for the relay */
+static const VMStateDescription vmstate_i40evf_rings = {
+    .name = "i40evf/trap/rings",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = rings_needed,
+    .post_load = rings_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT16(guest_vsi, I40EVFTrap),
+        VMSTATE_UINT32_ARRAY(tx_tail, I40EVFTrap, I40E_VF_MAX_QUEUES),
+        VMSTATE_UINT32_ARRAY(rx_tail, I40EVFTrap, I40E_VF_MAX_QUEUES),
+        VMSTATE_END_OF_LIST()
+    }
+};
 
 const VMStateDescription vmstate_i40evf_trap = {
     .name = "i40evf/trap",
@@ -389,6 +437,10 @@ const VMStateDescription vmstate_i40evf_trap = {
                        I40EVFShadow),
         VMSTATE_UINT64_ARRAY(stats_sent, I40EVFTrap, I40EVF_STATS_WORDS),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_i40evf_rings,
+        NULL
     }
 };
 
@@ -508,6 +560,7 @@ void i40evf_migration_init(I40EVFTrap *t, bool migratable)
         register_savevm_live(t->early_id, VMSTATE_INSTANCE_ID_ANY, 1,
                              &i40evf_early_handlers, t);
         i40evf_dirty_init(t);
+        i40evf_relay_init(t);
     }
 }
 
@@ -517,6 +570,7 @@ void i40evf_migration_exit(I40EVFTrap *t)
     if (t->early_id) {
         unregister_savevm(NULL, t->early_id, t);
         g_clear_pointer(&t->early_id, g_free);
+        i40evf_relay_exit(t);
         i40evf_dirty_exit(t);
     }
     g_clear_pointer(&t->quiesce_err, error_free);

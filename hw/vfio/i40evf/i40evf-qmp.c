@@ -122,6 +122,29 @@ static VfioI40evfOpStatsList *op_stats_info(const I40EVFTrap *t)
     return list;
 }
 
+static VfioI40evfRelayQueueList *relay_info(const I40EVFTrap *t)
+{
+    VfioI40evfRelayQueueList *list = NULL;
+
+    for (int q = I40E_VF_MAX_QUEUES - 1; q >= 0; q--) {
+        const I40EVFRelay *tx = &t->relay_tx[q], *rx = &t->relay_rx[q];
+        VfioI40evfRelayQueue *e;
+
+        if (!tx->active) {
+            continue;
+        }
+        e = g_new0(VfioI40evfRelayQueue, 1);
+        e->queue = q;
+        e->tx_next = tx->done % tx->len;
+        e->tx_tail = tx->tail % tx->len;
+        e->rx_next = rx->done % rx->len;
+        e->rx_tail = rx->tail % rx->len;
+        e->waiting = tx->done == tx->limit;
+        QAPI_LIST_PREPEND(list, e);
+    }
+    return list;
+}
+
 static VfioI40evfInfo *trap_info(Object *obj, const I40EVFTrap *t)
 {
     VfioI40evfInfo *info = g_new0(VfioI40evfInfo, 1);
@@ -142,9 +165,12 @@ static VfioI40evfInfo *trap_info(Object *obj, const I40EVFTrap *t)
     info->trapped->vector0 = t->trapped[I40EVF_BLOCK_VECTOR0];
     info->trapped->passthrough = t->trapped[I40EVF_BLOCK_PASSTHROUGH];
     info->trapped->rx_tail = t->trapped[I40EVF_BLOCK_RXTAIL];
+    info->trapped->tx_tail = t->trapped[I40EVF_BLOCK_TXTAIL];
     info->shadow = shadow_info(t);
     info->migration_phase = t->phase;
     info->device_downtime_us = t->device_downtime_us;
+    info->relay = relay_info(t);
+    info->handovers = t->relay_handovers;
     return info;
 }
 

@@ -193,6 +193,11 @@ static void trap_take_request(I40EVFTrap *t, uint32_t v_opcode,
         g_free(buf);
         return;
     }
+    /* A guest that migrated keeps the VSI id of its source's VF */
+    if (t->guest_vsi && t->guest_vsi != t->shadow.vsi_id) {
+        virtchnl_move_vsi(v_opcode, buf, len, t->guest_vsi,
+                          t->shadow.vsi_id);
+    }
     req = g_new0(I40EVFRequest, 1);
     req->v_opcode = v_opcode;
     req->buf = buf;
@@ -232,6 +237,7 @@ void i40evf_trap_hw_reset(I40EVFTrap *t)
 {
     trace_i40evf_hw_reset();
     t->hw_resets++;
+    i40evf_relay_end(t, "VF reset");
     memset(&t->atq, 0, sizeof(t->atq));
     memset(&t->arq, 0, sizeof(t->arq));
     t->icr01 = 0;

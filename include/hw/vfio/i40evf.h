@@ -35,7 +35,8 @@ typedef enum I40EVFTrapBlock {
     I40EVF_BLOCK_MAILBOX,   /* admin-queue registers and VFGEN_RSTAT */
     I40EVF_BLOCK_VECTOR0,   /* ICR01, ICR0_ENA1, DYN_CTL01 */
     I40EVF_BLOCK_PASSTHROUGH, /* anything else in those pages: forwarded */
-    I40EVF_BLOCK_RXTAIL,    /* RX tails, trapped only while migrating */
+    I40EVF_BLOCK_RXTAIL,    /* RX tails, trapped while migrating or relaying */
+    I40EVF_BLOCK_TXTAIL,    /* TX tails, trapped while relaying */
     I40EVF_BLOCK__MAX,
 } I40EVFTrapBlock;
 
@@ -78,6 +79,31 @@ typedef struct I40EVFRxTrack {
     uint32_t *gen;              /* how often each slot was posted */
     GArray *to_mark;            /* outstanding at the last sync, and since */
 } I40EVFRxTrack;
+
+/* How the destination resumes the guest's queues (property "resume") */
+typedef enum I40EVFResume {
+    I40EVF_RESUME_RELAY,    /* carry the rings over: no guest reset */
+    I40EVF_RESUME_RESET,    /* announce a VF reset: iavf rebuilds them */
+} I40EVFResume;
+
+/*
+ * One direction of one queue on the destination, until the guest's ring
+ * and the hardware's agree on a head of 0 (i40evf-relay.c).  Positions
+ * are linear: guest slot p % len, relay slot (p - base) % len.
+ */
+typedef struct I40EVFRelay {
+    bool active;
+    uint32_t len;               /* the guest's ring length */
+    uint64_t guest_ring;        /* its guest-physical address */
+    uint8_t *ring;              /* the relay ring, in QEMU's memory */
+    uint64_t iova;              /* ...as the VF sees it */
+    uint64_t base;              /* the guest position of relay slot 0 */
+    uint64_t tail;              /* the guest's tail */
+    uint64_t posted;            /* handed to the VF */
+    uint64_t done;              /* written back to the guest */
+    uint64_t limit;             /* not handed over beyond; UINT64_MAX: none */
+    uint8_t *guest_rs;          /* TX: the guest asked for a write-back */
+} I40EVFRelay;
 
 /* Messages counted by opcode; the last slot counts unknown opcodes */
 #define I40EVF_OPS              128
@@ -152,6 +178,26 @@ typedef struct I40EVFTrap {
     uint64_t stats_sent[I40EVF_STATS_WORDS];   /* in the stream */
     bool stats_sent_valid;
     uint64_t device_downtime_us;
+    uint16_t guest_vsi;         /* the VSI id the guest's driver uses */
+    uint16_t dst_vsi;           /* destination: its VF's, from its PF */
+    uint32_t tx_tail[I40E_VF_MAX_QUEUES];   /* source: at the stop */
+    uint32_t rx_tail[I40E_VF_MAX_QUEUES];
+    bool tails_valid;           /* destination: the stream had them */
+
+    /* Destination: the rings carried over (i40evf-relay.c) */
+    int resume;                 /* property: I40EVFResume */
+    bool relaying;
+    I40EVFRelay relay_tx[I40E_VF_MAX_QUEUES];
+    I40EVFRelay relay_rx[I40E_VF_MAX_QUEUES];
+    MemoryRegion relay_mr;
+    hwaddr relay_iova;
+    uint64_t relay_size;
+    MemoryRegion txtail_mr;
+    QEMUTimer *relay_hold;      /* a TX queue waits for its RX half */
+    QEMUTimer *relay_poll;      /* for guests that poll their rings */
+    uint16_t relay_pending;     /* pairs whose handover is due */
+    QEMUBH *relay_bh;
+    uint64_t relay_handovers;
 
     /* Dirty tracking of the VF's RX writes while migrating */
     bool tracking;
@@ -212,6 +258,19 @@ void i40evf_dirty_init(I40EVFTrap *t);
 void i40evf_dirty_exit(I40EVFTrap *t);
 void i40evf_dirty_start(I40EVFTrap *t);
 void i40evf_dirty_stop(I40EVFTrap *t);
+
+/* i40evf-relay.c */
+extern const PropertyInfo i40evf_prop_resume;
+void i40evf_relay_init(I40EVFTrap *t);
+void i40evf_relay_exit(I40EVFTrap *t);
+bool i40evf_relay_possible(I40EVFTrap *t, Error **errp);
+bool i40evf_relay_setup(I40EVFTrap *t, Error **errp);
+void i40evf_relay_start(I40EVFTrap *t);
+void i40evf_relay_end(I40EVFTrap *t, const char *why);
+bool i40evf_relay_tail(I40EVFTrap *t, bool tx, unsigned int q, uint32_t val);
+bool i40evf_relay_tail_read(I40EVFTrap *t, bool tx, unsigned int q,
+                            uint32_t *val);
+void i40evf_relay_vector(I40EVFTrap *t, unsigned int nr);
 
 /* The trap of a device, or NULL if it is not one of ours. */
 I40EVFTrap *i40evf_trap_of(Object *obj);

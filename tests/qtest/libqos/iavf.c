@@ -513,15 +513,15 @@ int32_t qiavf_promisc(QIavf *d, uint16_t flags)
 
 /* Data path */
 
-/* Send one frame from one descriptor and wait for its write-back. */
-void qiavf_tx(QIavf *d, unsigned int q, const void *frame, size_t len,
-              uint32_t cmd, uint32_t offset, uint16_t l2tag1)
+/* Post one frame in one descriptor; returns the descriptor's address. */
+uint64_t qiavf_tx_post(QIavf *d, unsigned int q, const void *frame,
+                       size_t len, uint32_t cmd, uint32_t offset,
+                       uint16_t l2tag1)
 {
     QIavfRing *tx = &d->tx[q];
     uint64_t buf = tx->bufs + tx->next * tx->buf_size;
     uint64_t slot = tx->ring + tx->next * I40E_TX_DESC_SIZE;
     uint64_t desc[2];
-    int64_t end;
 
     g_assert_cmpuint(len, <=, tx->buf_size);
     cmd |= I40E_TXD_CMD_EOP | I40E_TXD_CMD_RS | I40E_TXD_CMD_ICRC;
@@ -535,16 +535,31 @@ void qiavf_tx(QIavf *d, unsigned int q, const void *frame, size_t len,
     qtest_memwrite(d->qts, slot, desc, sizeof(desc));
     tx->next = (tx->next + 1) % tx->len;
     qiavf_wr(d, I40E_QTX_TAIL1(q), tx->next);
+    return slot;
+}
+
+/* Wait for the write-back of the TX descriptor at @slot. */
+void qiavf_tx_wait(QIavf *d, uint64_t slot)
+{
+    uint64_t qw1;
+    int64_t end;
 
     /* A device in another process writes back in its own time */
     end = g_get_monotonic_time() + d->reply_wait_ms * 1000;
     do {
-        qtest_memread(d->qts, slot + 8, &desc[1], sizeof(desc[1]));
-    } while ((le64_to_cpu(desc[1]) & I40E_TXD_DTYPE_MASK) !=
+        qtest_memread(d->qts, slot + 8, &qw1, sizeof(qw1));
+    } while ((le64_to_cpu(qw1) & I40E_TXD_DTYPE_MASK) !=
              I40E_TXD_DTYPE_DESC_DONE && g_get_monotonic_time() < end &&
              (g_usleep(500), true));
-    g_assert_cmphex(le64_to_cpu(desc[1]) & I40E_TXD_DTYPE_MASK, ==,
+    g_assert_cmphex(le64_to_cpu(qw1) & I40E_TXD_DTYPE_MASK, ==,
                     I40E_TXD_DTYPE_DESC_DONE);
+}
+
+/* Send one frame from one descriptor and wait for its write-back. */
+void qiavf_tx(QIavf *d, unsigned int q, const void *frame, size_t len,
+              uint32_t cmd, uint32_t offset, uint16_t l2tag1)
+{
+    qiavf_tx_wait(d, qiavf_tx_post(d, q, frame, len, cmd, offset, l2tag1));
 }
 
 /* Take the next received frame of queue q if there is one. */

@@ -120,6 +120,10 @@ int32_t qiavf_add_vlan(QIavf *d, uint16_t vid, bool del);
 int32_t qiavf_promisc(QIavf *d, uint16_t flags);
 
 /* Data path */
+uint64_t qiavf_tx_post(QIavf *d, unsigned int q, const void *frame,
+                       size_t len, uint32_t cmd, uint32_t offset,
+                       uint16_t l2tag1);
+void qiavf_tx_wait(QIavf *d, uint64_t slot);
 void qiavf_tx(QIavf *d, unsigned int q, const void *frame, size_t len,
               uint32_t cmd, uint32_t offset, uint16_t l2tag1);
 bool qiavf_rx_poll(QIavf *d, unsigned int q, void *buf, size_t *len,

@@ -1,0 +1,838 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfio-i40evf: the guest's rings carried over to the destination's VF.
+ *
+ * A VF starts a queue at head 0; the guest's driver goes on at the slot
+ * where the source stopped.  Until the two agree, each direction of a
+ * queue runs on a ring of QEMU's own (the relay ring), DMA-mapped like
+ * the mailbox, whose slot i is the guest's slot base + i.  QEMU traps
+ * the tail doorbells and copies what the guest posts into the relay
+ * ring; it takes the queue vectors (msix_intercept) and copies the VF's
+ * write-backs into the guest's ring before the guest's interrupt fires.
+ * Frames go straight between the VF and the guest's buffers: only the
+ * descriptors are copied.
+ *
+ * Handover: a queue is restarted on the guest's ring, head 0, when both
+ * of its directions are idle at the guest's slot 0 (a VF configures and
+ * enables TX and RX of a queue pair together).  Nothing past slot len-1
+ * is handed to the relay while a handover is sought: TX stops there
+ * (unless a packet straddles the wrap) and waits at most RELAY_HOLD_MS
+ * for RX, whose posting then stops at its own next wrap.  A TX queue
+ * the guest leaves idle there waits for RX as long as it takes.  Then
+ * DISABLE_QUEUES, CONFIG_VSI_QUEUES with the guest's rings,
+ * ENABLE_QUEUES, and the guest's tails: the direct path is back.
+ *
+ * The first descriptor of TX queue 0's relay is QEMU's: a RARP from the
+ * guest's MAC, so that the network learns where the guest now is.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/cutils.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "hw/core/qdev-prop-internal.h"
+#include "system/address-spaces.h"
+#include "hw/vfio/i40evf.h"
+#include "hw/vfio/vfio-container.h"
+#include "trace.h"
+
+#define TXTAIL_PAGE     QEMU_ALIGN_DOWN(I40E_QTX_TAIL1(0), 4 * KiB)
+#define NO_LIMIT        UINT64_MAX
+#define RELAY_HOLD_MS   50
+#define RELAY_POLL_US   500
+#define ANNOUNCE_LEN    60
+
+/* I40EVFRelay.guest_rs: what each TX slot holds */
+#define TXF_RS          1       /* the guest asked for a write-back */
+#define TXF_EOP         2       /* a packet ends here */
+
+static const QEnumLookup resume_lookup = {
+    .array = (const char *const[]) { "relay", "reset" },
+    .size = 2,
+};
+
+const PropertyInfo i40evf_prop_resume = {
+    .type = "I40EVFResume",
+    .description = "relay/reset",
+    .enum_table = &resume_lookup,
+    .get = qdev_propinfo_get_enum,
+    .set = qdev_propinfo_set_enum,
+    .set_default_value = qdev_propinfo_set_default_value_enum,
+};
+
+static PCIDevice *relay_pdev(I40EVFTrap *t)
+{
+    return PCI_DEVICE(t->vdev);
+}
+
+static unsigned int desc_size(bool tx)
+{
+    return tx ? I40E_TX_DESC_SIZE : I40E_RX_DESC_SIZE;
+}
+
+static I40EVFRelay *relay_of(I40EVFTrap *t, bool tx, unsigned int q)
+{
+    return tx ? &t->relay_tx[q] : &t->relay_rx[q];
+}
+
+static uint8_t *relay_slot(I40EVFRelay *r, bool tx, uint64_t pos)
+{
+    return r->ring + ((pos - r->base) % r->len) * desc_size(tx);
+}
+
+static dma_addr_t guest_slot(I40EVFRelay *r, bool tx, uint64_t pos)
+{
+    return r->guest_ring + (pos % r->len) * desc_size(tx);
+}
+
+/* The VF writes the relay ring behind QEMU's back */
+static uint64_t relay_qw1(I40EVFRelay *r, bool tx, uint64_t pos)
+{
+    return le64_to_cpu(qatomic_read((uint64_t *)(relay_slot(r, tx, pos) +
+                                                 8)));
+}
+
+static bool tx_data_eop(uint64_t qw1)
+{
+    return (qw1 & I40E_TXD_DTYPE_MASK) == I40E_TXD_DTYPE_DATA &&
+           ((qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_EOP);
+}
+
+static bool at_limit(const I40EVFRelay *r)
+{
+    return r->done == r->limit && r->posted == r->limit;
+}
+
+/*
+ * Copy what the guest posted, up to the limit, into the relay ring and
+ * move the VF's tail.  Every TX packet asks for a write-back in the
+ * relay ring: that is how QEMU sees it leave.
+ */
+static void relay_post(I40EVFTrap *t, bool tx, unsigned int q)
+{
+    I40EVFRelay *r = relay_of(t, tx, q);
+    uint64_t first = r->posted;
+
+    for (;;) {
+        while (r->posted < MIN(r->tail, r->limit)) {
+            uint8_t d[I40E_RX_DESC_SIZE];
+            uint64_t pos = r->posted;
+
+            if (pci_dma_read(relay_pdev(t), guest_slot(r, tx, pos), d,
+                             desc_size(tx)) != MEMTX_OK) {
+                qemu_log_mask(LOG_GUEST_ERROR, "%s: queue %u: %s ring not "
+                              "readable\n", t->vdev->vbasedev.name, q,
+                              tx ? "TX" : "RX");
+                return;
+            }
+            if (tx) {
+                uint64_t qw1 = ldq_le_p(d + 8);
+
+                r->guest_rs[pos % r->len] =
+                    (tx_data_eop(qw1) ? TXF_EOP : 0) |
+                    ((qw1 & I40E_TXD_DTYPE_MASK) == I40E_TXD_DTYPE_DATA &&
+                     (qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_RS ?
+                     TXF_RS : 0);
+                if (tx_data_eop(qw1)) {
+                    stq_le_p(d + 8, qw1 | ((uint64_t)I40E_TXD_CMD_RS <<
+                                           I40E_TXD_CMD_SHIFT));
+                }
+            }
+            memcpy(relay_slot(r, tx, pos), d, desc_size(tx));
+            r->posted++;
+        }
+        /* A packet that straddles the guest's wrap cannot stop there */
+        if (!tx || r->posted != r->limit || r->tail <= r->limit ||
+            r->limit == r->base ||
+            (r->guest_rs[(r->limit - 1) % r->len] & TXF_EOP)) {
+            break;
+        }
+        r->limit += r->len;
+    }
+    if (r->posted != first) {
+        smp_wmb();
+        i40evf_hw_write(t, tx ? I40E_QTX_TAIL1(q) : I40E_QRX_TAIL1(q),
+                        (r->posted - r->base) % r->len);
+    }
+}
+
+/* RX write-backs to the guest's ring, DD last, in order */
+static void relay_scan_rx(I40EVFTrap *t, unsigned int q)
+{
+    I40EVFRelay *r = &t->relay_rx[q];
+
+    while (r->done < r->posted &&
+           (relay_qw1(r, false, r->done) & I40E_RXD_STATUS_DD)) {
+        uint8_t *d = relay_slot(r, false, r->done);
+        dma_addr_t g = guest_slot(r, false, r->done);
+
+        smp_rmb();
+        pci_dma_write(relay_pdev(t), g, d, 8);
+        pci_dma_write(relay_pdev(t), g + 16, d + 16, I40E_RX_DESC_SIZE - 16);
+        smp_wmb();
+        pci_dma_write(relay_pdev(t), g + 8, d + 8, 8);
+        r->done++;
+    }
+}
+
+/* TX: each packet done, the write-backs the guest asked for */
+static void relay_scan_tx(I40EVFTrap *t, unsigned int q)
+{
+    I40EVFRelay *r = &t->relay_tx[q];
+
+    for (uint64_t pos = r->done; pos < r->posted; pos++) {
+        uint64_t qw1, wb;
+
+        if (!(r->guest_rs[pos % r->len] & TXF_EOP)) {
+            continue;
+        }
+        qw1 = relay_qw1(r, true, pos);
+        if ((qw1 & I40E_TXD_DTYPE_MASK) != I40E_TXD_DTYPE_DESC_DONE) {
+            break;
+        }
+        wb = cpu_to_le64(qw1);
+        for (; r->done <= pos; r->done++) {
+            if (r->guest_rs[r->done % r->len] & TXF_RS) {
+                pci_dma_write(relay_pdev(t),
+                              guest_slot(r, true, r->done) + 8, &wb, 8);
+            }
+        }
+    }
+}
+
+/*
+ * Hand pair @q over when both directions are idle at a guest wrap;
+ * while TX waits there, RX stops taking buffers at its own next wrap.
+ */
+static void relay_check(I40EVFTrap *t, unsigned int q)
+{
+    I40EVFRelay *tx = &t->relay_tx[q], *rx = &t->relay_rx[q];
+
+    if (!tx->active || (t->relay_pending & BIT(q)) || !at_limit(tx)) {
+        return;
+    }
+    if (rx->limit == NO_LIMIT) {
+        rx->limit = QEMU_ALIGN_UP(rx->posted, rx->len);
+        trace_i40evf_relay_wait(q, tx->limit, rx->limit);
+    }
+    if (at_limit(rx)) {
+        t->relay_pending |= BIT(q);
+        qemu_bh_schedule(t->relay_bh);
+    } else if (tx->tail > tx->limit && !timer_pending(t->relay_hold)) {
+        timer_mod(t->relay_hold, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+                  RELAY_HOLD_MS);
+    }
+}
+
+static void relay_kick(I40EVFTrap *t, unsigned int q)
+{
+    if (!t->relay_tx[q].active) {
+        return;
+    }
+    relay_scan_rx(t, q);
+    relay_scan_tx(t, q);
+    relay_post(t, false, q);
+    relay_post(t, true, q);
+    relay_check(t, q);
+}
+
+/* A TX queue waited long enough: it goes round once more. */
+static void relay_hold_expired(void *opaque)
+{
+    I40EVFTrap *t = opaque;
+
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        I40EVFRelay *tx = &t->relay_tx[q];
+
+        if (tx->active && !(t->relay_pending & BIT(q)) && at_limit(tx) &&
+            tx->tail > tx->limit) {
+            tx->limit += tx->len;
+            t->relay_rx[q].limit = NO_LIMIT;
+            trace_i40evf_relay_lap(q, tx->limit);
+            relay_kick(t, q);
+        }
+    }
+}
+
+/*
+ * A guest that polls (busy-polling NAPI, DPDK) gets no interrupt to have
+ * its write-backs copied: they are copied on a timer too.
+ */
+static void relay_poll_cb(void *opaque)
+{
+    I40EVFTrap *t = opaque;
+
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        relay_kick(t, q);
+    }
+    if (t->relaying) {
+        timer_mod(t->relay_poll, qemu_clock_get_us(QEMU_CLOCK_REALTIME) +
+                  RELAY_POLL_US);
+    }
+}
+
+/* Which vectors serve relayed queues: theirs are QEMU's to see first */
+static void relay_intercept(I40EVFTrap *t)
+{
+    uint64_t mask = 1;          /* vector 0: the mailbox's */
+
+    for (unsigned int v = 1; v < I40E_VF_MAX_VECTORS; v++) {
+        const I40EVFShadowVector *sv = &t->shadow.vector[v];
+
+        for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+            if (t->relay_tx[q].active &&
+                ((sv->rxq_map | sv->txq_map) & BIT(q))) {
+                mask |= BIT_ULL(v);
+            }
+        }
+    }
+    t->vdev->msix_intercepted = mask;
+}
+
+void i40evf_relay_vector(I40EVFTrap *t, unsigned int nr)
+{
+    if (nr < I40E_VF_MAX_VECTORS) {
+        const I40EVFShadowVector *sv = &t->shadow.vector[nr];
+
+        for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+            if ((sv->rxq_map | sv->txq_map) & BIT(q)) {
+                relay_kick(t, q);
+            }
+        }
+    }
+    msix_notify(relay_pdev(t), nr);
+}
+
+static void relay_unmap(I40EVFTrap *t)
+{
+    if (!t->relay_size) {
+        return;
+    }
+    vfio_container_dma_unmap(t->vdev->vbasedev.bcontainer, t->relay_iova,
+                             t->relay_size, NULL, false);
+    object_unparent(OBJECT(&t->relay_mr));
+    t->relay_size = 0;
+}
+
+static void relay_finish(I40EVFTrap *t)
+{
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        if (t->relay_tx[q].active) {
+            return;
+        }
+    }
+    t->relaying = false;
+    t->relay_pending = 0;
+    timer_del(t->relay_hold);
+    timer_del(t->relay_poll);
+    relay_intercept(t);
+    memory_region_set_enabled(&t->txtail_mr, false);
+    memory_region_set_enabled(&t->rxtail_mr, t->tracking);
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        g_clear_pointer(&t->relay_tx[q].guest_rs, g_free);
+    }
+    relay_unmap(t);
+    trace_i40evf_relay_done(t->relay_handovers);
+}
+
+/* The pair's queues go back onto the guest's rings, head 0 */
+static void relay_handover(I40EVFTrap *t, unsigned int q)
+{
+    I40EVFRelay *tx = &t->relay_tx[q], *rx = &t->relay_rx[q];
+    struct virtchnl_queue_select qs = {
+        .vsi_id = cpu_to_le16(t->shadow.vsi_id),
+        .rx_queues = cpu_to_le32(BIT(q)),
+        .tx_queues = cpu_to_le32(BIT(q)),
+    };
+    /* One pair, and the legacy trailing element the wire format keeps */
+    size_t len = sizeof(struct virtchnl_vsi_queue_config_info) +
+                 2 * sizeof(struct virtchnl_queue_pair_info);
+    g_autofree struct virtchnl_vsi_queue_config_info *cfg = g_malloc0(len);
+    const struct {
+        uint32_t opcode;
+        const void *msg;
+        uint16_t len;
+    } steps[] = {
+        { VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs) },
+        { VIRTCHNL_OP_CONFIG_VSI_QUEUES, cfg, len },
+        { VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs) },
+    };
+
+    cfg->vsi_id = qs.vsi_id;
+    cfg->num_queue_pairs = cpu_to_le16(1);
+    cfg->qpair[0] = t->shadow.qpair[q];
+    cfg->qpair[0].txq.vsi_id = qs.vsi_id;
+    cfg->qpair[0].rxq.vsi_id = qs.vsi_id;
+    for (int i = 0; i < ARRAY_SIZE(steps); i++) {
+        Error *err = NULL;
+        int32_t ret = i40evf_mbx_call(t, steps[i].opcode, steps[i].msg,
+                                      steps[i].len, NULL, NULL, &err);
+
+        if (ret) {
+            /* Not tried again: the queue is lost to the guest */
+            error_report("%s: queue %u not handed back: %s: %s (%d)",
+                         t->vdev->vbasedev.name, q,
+                         virtchnl_op_name(steps[i].opcode),
+                         err ? error_get_pretty(err) : "refused", ret);
+            error_free(err);
+            tx->limit = NO_LIMIT;
+            return;
+        }
+    }
+    tx->active = rx->active = false;
+    i40evf_hw_write(t, I40E_QRX_TAIL1(q), rx->tail % rx->len);
+    i40evf_hw_write(t, I40E_QTX_TAIL1(q), tx->tail % tx->len);
+    t->relay_handovers++;
+    trace_i40evf_relay_handover(q, tx->tail % tx->len, rx->tail % rx->len);
+}
+
+static void relay_bh(void *opaque)
+{
+    I40EVFTrap *t = opaque;
+
+    while (t->relay_pending) {
+        unsigned int q = ctz32(t->relay_pending);
+
+        relay_handover(t, q);
+        t->relay_pending &= ~BIT(q);
+    }
+    relay_intercept(t);
+    relay_finish(t);
+}
+
+/* The guest moved a tail: take what it posted.  False if not relayed. */
+bool i40evf_relay_tail(I40EVFTrap *t, bool tx, unsigned int q, uint32_t val)
+{
+    I40EVFRelay *r;
+
+    if (!t->relaying || q >= I40E_VF_MAX_QUEUES ||
+        !(r = relay_of(t, tx, q))->active) {
+        return false;
+    }
+    if (val >= r->len) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: queue %u: %s tail %u beyond a "
+                      "ring of %u: ignored\n", t->vdev->vbasedev.name, q,
+                      tx ? "TX" : "RX", val, r->len);
+        return true;
+    }
+    r->tail += (val + r->len - r->tail % r->len) % r->len;
+    relay_kick(t, q);
+    return true;
+}
+
+/* The tail the guest wrote, not the relay ring's */
+bool i40evf_relay_tail_read(I40EVFTrap *t, bool tx, unsigned int q,
+                            uint32_t *val)
+{
+    I40EVFRelay *r;
+
+    if (!t->relaying || q >= I40E_VF_MAX_QUEUES ||
+        !(r = relay_of(t, tx, q))->active) {
+        return false;
+    }
+    *val = r->tail % r->len;
+    return true;
+}
+
+static void txtail_write(void *opaque, hwaddr off, uint64_t val,
+                         unsigned size)
+{
+    I40EVFTrap *t = opaque;
+    hwaddr addr = TXTAIL_PAGE + off;
+
+    t->trapped[I40EVF_BLOCK_TXTAIL]++;
+    if (!i40evf_relay_tail(t, true, (addr - I40E_QTX_TAIL1(0)) / 4, val)) {
+        i40evf_hw_write(t, addr, val);
+    }
+}
+
+static uint64_t txtail_read(void *opaque, hwaddr off, unsigned size)
+{
+    I40EVFTrap *t = opaque;
+    hwaddr addr = TXTAIL_PAGE + off;
+    uint32_t val;
+
+    t->trapped[I40EVF_BLOCK_TXTAIL]++;
+    if (!i40evf_relay_tail_read(t, true, (addr - I40E_QTX_TAIL1(0)) / 4,
+                                &val)) {
+        val = i40evf_hw_read(t, addr);
+    }
+    return val;
+}
+
+static const MemoryRegionOps txtail_ops = {
+    .read = txtail_read,
+    .write = txtail_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+/*
+ * Why the guest's rings cannot be carried over; the destination then
+ * resumes with a VF reset.
+ */
+bool i40evf_relay_possible(I40EVFTrap *t, Error **errp)
+{
+    const I40EVFShadow *s = &t->shadow;
+
+    if (t->resume == I40EVF_RESUME_RESET) {
+        error_setg(errp, "resume=reset");
+        return false;
+    }
+    if (!s->active) {
+        return true;
+    }
+    if (s->requested_queues) {
+        error_setg(errp, "the replay would reset the VF (REQUEST_QUEUES)");
+        return false;
+    }
+    if (!t->tails_valid && (s->rx_enabled | s->tx_enabled)) {
+        error_setg(errp, "the stream has no ring positions");
+        return false;
+    }
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        const struct virtchnl_queue_pair_info *qp = &s->qpair[q];
+
+        if (!((s->rx_enabled | s->tx_enabled) & BIT(q))) {
+            continue;
+        }
+        if (!(s->rx_enabled & s->tx_enabled & BIT(q)) ||
+            !(s->configured_queues & BIT(q)) ||
+            le16_to_cpu(qp->txq.headwb_enabled) ||
+            !le16_to_cpu(qp->txq.ring_len) || !le32_to_cpu(qp->rxq.ring_len) ||
+            t->tx_tail[q] >= le16_to_cpu(qp->txq.ring_len) ||
+            t->rx_tail[q] >= le32_to_cpu(qp->rxq.ring_len)) {
+            error_setg(errp, "queue %u is not a plain enabled pair", q);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Where the VF stopped, from the guest's ring: walking back from the
+ * tail, the slots the VF had not written back yet (RX: DD clear; TX: no
+ * DESC_DONE, iavf asking for one on every packet, and not a slot never
+ * used).
+ */
+static uint64_t stopped_head(I40EVFTrap *t, bool tx, uint64_t ring,
+                             uint32_t len, uint32_t tail)
+{
+    uint32_t n = 0;
+
+    while (n < len - 1) {
+        uint32_t slot = (tail + len - 1 - n) % len;
+        uint64_t qw1;
+
+        if (pci_dma_read(relay_pdev(t), ring + slot * desc_size(tx) + 8,
+                         &qw1, 8) != MEMTX_OK) {
+            break;
+        }
+        qw1 = le64_to_cpu(qw1);
+        if (tx ? (qw1 & I40E_TXD_DTYPE_MASK) == I40E_TXD_DTYPE_DESC_DONE ||
+                 !qw1
+               : (qw1 & I40E_RXD_STATUS_DD)) {
+            break;
+        }
+        n++;
+    }
+    /* Linear positions start one lap in, so that base - 1 exists */
+    return len + (tail + len - n) % len;
+}
+
+static void relay_prepare(I40EVFRelay *r, bool tx, uint64_t ring,
+                          uint32_t len, uint64_t head, uint32_t tail)
+{
+    *r = (I40EVFRelay) {
+        .active = true,
+        .len = len,
+        .guest_ring = ring,
+        .base = head,
+        .posted = head,
+        .done = head,
+        .tail = head + (tail + len - head % len) % len,
+        .limit = tx ? QEMU_ALIGN_UP(head, len) : NO_LIMIT,
+        .guest_rs = tx ? g_malloc0(len) : NULL,
+    };
+}
+
+/* Where the relay rings go: below the mailbox, if nothing is there */
+static bool relay_map(I40EVFTrap *t, uint64_t size, Error **errp)
+{
+    AddressSpace *as = pci_device_iommu_address_space(relay_pdev(t));
+    MemoryRegionSection sec;
+    int ret;
+
+    t->relay_iova = QEMU_ALIGN_DOWN(t->iova - size, 64 * KiB);
+    sec = memory_region_find(as->root, t->relay_iova, size);
+    if (sec.mr) {
+        memory_region_unref(sec.mr);
+        error_setg(errp, "no free IOVA for the relay rings");
+        return false;
+    }
+    if (!memory_region_init_ram_flags_nomigrate(&t->relay_mr,
+                                                OBJECT(t->vdev),
+                                                "i40evf-relay", size,
+                                                RAM_SHARED, errp)) {
+        return false;
+    }
+    ret = vfio_container_dma_map(t->vdev->vbasedev.bcontainer,
+                                 t->relay_iova, size,
+                                 memory_region_get_ram_ptr(&t->relay_mr),
+                                 false, &t->relay_mr);
+    if (ret) {
+        error_setg_errno(errp, -ret, "cannot map the relay rings for DMA");
+        object_unparent(OBJECT(&t->relay_mr));
+        return false;
+    }
+    t->relay_size = size;
+    return true;
+}
+
+/* The announcement's frame and descriptor, ahead of TX queue 0's own */
+static void relay_announce(I40EVFTrap *t, uint8_t *frame, uint64_t iova)
+{
+    I40EVFRelay *r = &t->relay_tx[0];
+    const uint8_t *mac = t->shadow.default_mac;
+    static const uint8_t rarp[] = {
+        0x80, 0x35, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x03,
+    };
+    uint8_t *d;
+
+    for (unsigned int i = 0; i < t->shadow.num_macs; i++) {
+        if (!(t->shadow.macs[i].addr[0] & 1)) {
+            mac = t->shadow.macs[i].addr;
+            break;
+        }
+    }
+    if (!r->active || buffer_is_zero(mac, 6) ||
+        r->tail - r->base >= r->len - 1) {
+        return;
+    }
+    memset(frame, 0, ANNOUNCE_LEN);
+    memset(frame, 0xff, 6);
+    memcpy(frame + 6, mac, 6);
+    memcpy(frame + 12, rarp, sizeof(rarp));
+    memcpy(frame + 22, mac, 6);
+    memcpy(frame + 32, mac, 6);
+    r->base--;
+    r->done = r->posted = r->base;
+    d = relay_slot(r, true, r->base);
+    stq_le_p(d, iova);
+    stq_le_p(d + 8, I40E_TXD_DTYPE_DATA |
+             ((uint64_t)(I40E_TXD_CMD_EOP | I40E_TXD_CMD_RS |
+                          I40E_TXD_CMD_ICRC) <<
+              I40E_TXD_CMD_SHIFT) |
+             ((uint64_t)ANNOUNCE_LEN << I40E_TXD_BUF_SZ_SHIFT));
+    r->guest_rs[r->base % r->len] = TXF_EOP;
+    r->posted++;
+}
+
+/*
+ * Destination, the guest's memory loaded: find each queue's position,
+ * and lay the relay rings out.  The queue contexts sent to the VF point
+ * at them (i40evf_relay_patch_config).
+ */
+static bool relay_layout(I40EVFTrap *t, Error **errp)
+{
+    const I40EVFShadow *s = &t->shadow;
+    uint64_t size = 4 * KiB, off;
+    uint8_t *mem;
+
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        const struct virtchnl_queue_pair_info *qp = &s->qpair[q];
+        uint64_t txr = le64_to_cpu(qp->txq.dma_ring_addr) & ~127ULL;
+        uint64_t rxr = le64_to_cpu(qp->rxq.dma_ring_addr) & ~127ULL;
+        uint32_t txl = le16_to_cpu(qp->txq.ring_len);
+        uint32_t rxl = le32_to_cpu(qp->rxq.ring_len);
+
+        if (!(s->tx_enabled & BIT(q))) {
+            continue;
+        }
+        relay_prepare(&t->relay_tx[q], true, txr, txl,
+                      stopped_head(t, true, txr, txl, t->tx_tail[q]),
+                      t->tx_tail[q]);
+        relay_prepare(&t->relay_rx[q], false, rxr, rxl,
+                      stopped_head(t, false, rxr, rxl, t->rx_tail[q]),
+                      t->rx_tail[q]);
+        size += ROUND_UP(txl * I40E_TX_DESC_SIZE, 4 * KiB) +
+                ROUND_UP(rxl * I40E_RX_DESC_SIZE, 4 * KiB);
+        trace_i40evf_relay_queue(q, t->relay_tx[q].base % txl, t->tx_tail[q],
+                                 t->relay_rx[q].base % rxl, t->rx_tail[q]);
+    }
+    if (!relay_map(t, size, errp)) {
+        return false;
+    }
+    mem = memory_region_get_ram_ptr(&t->relay_mr);
+    off = 4 * KiB;
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        for (int tx = 0; tx < 2; tx++) {
+            I40EVFRelay *r = relay_of(t, tx, q);
+
+            if (r->active) {
+                r->ring = mem + off;
+                r->iova = t->relay_iova + off;
+                off += ROUND_UP(r->len * desc_size(tx), 4 * KiB);
+            }
+        }
+    }
+    relay_announce(t, mem, t->relay_iova);
+    return true;
+}
+
+/* The replay's queue contexts: relayed ones on the relay rings */
+static void relay_patch_config(I40EVFTrap *t, I40EVFShadowMsg *m)
+{
+    struct virtchnl_vsi_queue_config_info *cfg = (void *)m->buf;
+
+    for (unsigned int i = 0; i < le16_to_cpu(cfg->num_queue_pairs); i++) {
+        struct virtchnl_queue_pair_info *qp = &cfg->qpair[i];
+        unsigned int q = le16_to_cpu(qp->txq.queue_id);
+
+        if (q < I40E_VF_MAX_QUEUES && t->relay_tx[q].active) {
+            qp->txq.dma_ring_addr = cpu_to_le64(t->relay_tx[q].iova);
+            qp->rxq.dma_ring_addr = cpu_to_le64(t->relay_rx[q].iova);
+        }
+    }
+}
+
+/*
+ * Destination, in post_load: recreate the shadow on this VF (its PF has
+ * granted the resources already), the queues configured onto the relay
+ * rings but not yet enabled.
+ */
+bool i40evf_relay_setup(I40EVFTrap *t, Error **errp)
+{
+    const uint8_t *mac = buffer_is_zero(t->shadow.default_mac, 6) ?
+                         NULL : t->shadow.default_mac;
+    GArray *plan;
+    bool ok = true;
+
+    if (!t->shadow.active) {
+        return true;
+    }
+    if (!relay_layout(t, errp)) {
+        return false;
+    }
+    t->relaying = true;
+    plan = i40evf_shadow_plan(&t->shadow, t->shadow.vsi_id, mac);
+    for (guint i = 0; ok && i < plan->len; i++) {
+        I40EVFShadowMsg *m = &g_array_index(plan, I40EVFShadowMsg, i);
+        int32_t ret;
+
+        if (m->opcode == VIRTCHNL_OP_VERSION ||
+            m->opcode == VIRTCHNL_OP_GET_VF_RESOURCES ||
+            m->opcode == VIRTCHNL_OP_ENABLE_QUEUES) {
+            continue;
+        }
+        if (m->opcode == VIRTCHNL_OP_CONFIG_VSI_QUEUES) {
+            relay_patch_config(t, m);
+        }
+        ret = i40evf_mbx_call(t, m->opcode, m->buf, m->len, NULL, NULL,
+                              errp);
+        if (ret && !*errp) {
+            error_setg(errp, "the PF refused %s (%d)",
+                       virtchnl_op_name(m->opcode), ret);
+        }
+        ok = !ret;
+    }
+    i40evf_shadow_plan_free(plan);
+    if (!ok) {
+        i40evf_relay_end(t, "replay failed");
+    }
+    return ok;
+}
+
+/*
+ * Destination, the VM about to run: the queues start on the relay rings
+ * with what the guest had posted, and each mapped vector fires once so
+ * that the guest's driver looks at its rings.
+ */
+void i40evf_relay_start(I40EVFTrap *t)
+{
+    struct virtchnl_queue_select qs = {
+        .vsi_id = cpu_to_le16(t->shadow.vsi_id),
+        .rx_queues = cpu_to_le32(t->shadow.rx_enabled),
+        .tx_queues = cpu_to_le32(t->shadow.tx_enabled),
+    };
+    Error *err = NULL;
+
+    if (!t->relaying) {
+        return;
+    }
+    relay_intercept(t);
+    memory_region_set_enabled(&t->txtail_mr, true);
+    memory_region_set_enabled(&t->rxtail_mr, true);
+    if ((qs.rx_queues || qs.tx_queues) &&
+        i40evf_mbx_call(t, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs), NULL,
+                        NULL, &err)) {
+        error_report("%s: the queues did not start: %s",
+                     t->vdev->vbasedev.name,
+                     err ? error_get_pretty(err) : "the PF refused");
+        error_free(err);
+    }
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        if (t->relay_tx[q].active) {
+            /* The announcement is already in the ring: the tail says so */
+            if (t->relay_tx[q].posted != t->relay_tx[q].base) {
+                i40evf_hw_write(t, I40E_QTX_TAIL1(q), 1);
+            }
+            relay_kick(t, q);
+        }
+    }
+    for (unsigned int v = 1; v < I40E_VF_MAX_VECTORS; v++) {
+        if (t->shadow.vector[v].rxq_map | t->shadow.vector[v].txq_map) {
+            i40evf_hw_write(t, I40E_VFINT_DYN_CTLN1(v - 1),
+                            I40E_VFINT_DYN_CTL_INTENA |
+                            I40E_VFINT_DYN_CTL_SWINT_TRIG |
+                            I40E_VFINT_DYN_CTL_ITR_INDX_MASK);
+        }
+    }
+    trace_i40evf_relay_start();
+    relay_poll_cb(t);
+    relay_finish(t);
+}
+
+/*
+ * The guest reconfigures its queues, or the VF was reset: the rings are
+ * the guest's own again, whatever the relay held.
+ */
+void i40evf_relay_end(I40EVFTrap *t, const char *why)
+{
+    if (!t->relaying) {
+        return;
+    }
+    trace_i40evf_relay_end(why);
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        t->relay_tx[q].active = t->relay_rx[q].active = false;
+    }
+    relay_finish(t);
+}
+
+void i40evf_relay_init(I40EVFTrap *t)
+{
+    memory_region_init_io(&t->txtail_mr, OBJECT(t->vdev), &txtail_ops, t,
+                          "i40evf-tx-tail-trap", 4 * KiB);
+    memory_region_set_enabled(&t->txtail_mr, false);
+    memory_region_add_subregion_overlap(t->vdev->bars[0].region.mem,
+                                        TXTAIL_PAGE, &t->txtail_mr, 1);
+    t->relay_hold = timer_new_ms(QEMU_CLOCK_REALTIME, relay_hold_expired, t);
+    t->relay_poll = timer_new_us(QEMU_CLOCK_REALTIME, relay_poll_cb, t);
+    t->relay_bh = qemu_bh_new_guarded(relay_bh, t,
+                                      &DEVICE(t->vdev)->mem_reentrancy_guard);
+}
+
+void i40evf_relay_exit(I40EVFTrap *t)
+{
+    i40evf_relay_end(t, "device removed");
+    memory_region_del_subregion(t->vdev->bars[0].region.mem, &t->txtail_mr);
+    g_clear_pointer(&t->relay_hold, timer_free);
+    g_clear_pointer(&t->relay_poll, timer_free);
+    g_clear_pointer(&t->relay_bh, qemu_bh_delete);
+}
