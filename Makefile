@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # make          configure if needed, then build
-# make check    build, then run unit tests, qtests and end-to-end tests
+# make check    build, then run unit tests, qtests, end-to-end and libvirt tests
 # make demo     build, then live-migrate a VM whose X710 VF is passed
 #               through, under verified traffic, next to a plain VM
+# make install  build, then install the emulator as
+#               $(PREFIX)/bin/qemu-system-x86_64-i40evf (PREFIX=/usr/local,
+#               DESTDIR honoured), its firmware, docs and example XML
 # make clean    remove the build area
 
 BUILD := build
@@ -15,7 +18,9 @@ TEST_TARGETS := tests/unit/test-virtchnl tests/unit/test-i40evf-shadow \
                 tests/qtest/vfio-user-msix-test tests/qtest/vfio-user-i40evf-test \
                 tests/qtest/qos-test
 
-.PHONY: all build check clean demo deps
+PREFIX ?= /usr/local
+
+.PHONY: all build check clean demo deps install
 
 all: build
 
@@ -39,6 +44,9 @@ check: build
 demo: build
 	@scripts/install-deps.sh demo
 	@python3 demo/demo.py --build $(OBJ)
+
+install: build
+	@DESTDIR="$(DESTDIR)" scripts/install.sh $(OBJ) "$(PREFIX)"
 
 clean:
 	rm -rf $(BUILD)

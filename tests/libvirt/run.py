@@ -73,6 +73,8 @@ DAEMON_START = 30               # s for a libvirtd to answer
 VIRSH_TIMEOUT = 120
 X710_VF = ('0x8086', '0x154c')
 _MARK = 'VFIO_I40EVF_LIBVIRT_NS'
+# the guest kernel's lines about its NIC that say its driver reset
+NOTICED = re.compile(r'reset|watchdog|timed out|link is (up|down)', re.I)
 
 
 class TestError(Exception):
@@ -89,6 +91,8 @@ def sh(cmd, **kw):
                            **kw)
     except subprocess.TimeoutExpired as e:
         return 124, '%s: timed out after %ds' % (' '.join(cmd), e.timeout)
+    except OSError as e:
+        return 127, '%s: %s' % (cmd[0], e)
     return p.returncode, p.stdout
 
 
@@ -533,11 +537,19 @@ class Scenario(demo.Scenario):
                   'duplicated, lost only around the switchover, traffic '
                   'both ways after it',
                   '\n'.join(r['problems'] + figures))
-        for line in figures:
-            print('# ' + line)
-        tap.check(not r['resets'], 'the guest\'s driver did not reset (no '
-                  '"reset" from iavf in the guest kernel\'s log)',
-                  '\n'.join(['guest kernel: ' + k for k in r['resets']] +
+        if not r['problems']:
+            for line in figures:
+                print('# ' + line)
+        # demo.py counts the lines that say "reset"; a transmit timeout
+        # (NETDEV WATCHDOG) makes iavf reset the VF without saying so, and
+        # a reset takes the link down and up
+        noticed = [k for k in r['kernel'] if NOTICED.search(k)]
+        tap.check('done' in r['guest'] and not noticed,
+                  'the guest\'s driver did not reset: its kernel logged no '
+                  'reset, transmit timeout or link change of its NIC',
+                  '\n'.join(([] if 'done' in r['guest'] else
+                             ['the guest did not report its kernel\'s log']) +
+                            ['guest kernel: ' + k for k in r['kernel']] +
                             ['timeline, s after virsh migrate:'] + timeline))
 
 
