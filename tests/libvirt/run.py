@@ -252,7 +252,7 @@ class Host:
         return out.strip() if rc == 0 else 'none'
 
     def qemu_log(self, domain):
-        path = os.path.join(self.dir, 'root/var/log/libvirt/qemu/%s.log' %
+        path = os.path.join(self.dir, 'state/var/log/libvirt/qemu/%s.log' %
                             domain)
         try:
             with open(path, errors='replace') as f:
@@ -682,9 +682,9 @@ def keep_logs(dest):
     os.makedirs(dest, exist_ok=True)
     found = glob.glob('/tmp/*.log') + glob.glob('/tmp/*.xml') + \
         glob.glob('/tmp/host-*/libvirtd.*') + \
-        glob.glob('/tmp/host-*/root/var/log/libvirt/qemu/*.log')
+        glob.glob('/tmp/host-*/state/var/log/libvirt/qemu/*.log')
     for path in found:
-        name = path[len('/tmp/'):].replace('/root/var/log/libvirt/qemu', '')
+        name = path[len('/tmp/'):].replace('/state/var/log/libvirt/qemu', '')
         shutil.copy(path, os.path.join(dest, name.replace('/', '-')))
     print('# logs in %s' % dest)
 
