@@ -586,7 +586,9 @@ def test_blocker(tap, hosts, guest):
                            driver='vfio-user-pci')
         with open('/tmp/vm-blocked.xml', 'w') as f:
             f.write(xml)
-        rc, out = a.virsh('create', '/tmp/vm-blocked.xml')
+        # paused: its blocker is there from the start, and the guest
+        # cannot end the domain meanwhile
+        rc, out = a.virsh('create', '--paused', '/tmp/vm-blocked.xml')
         reasons = []
         if rc == 0:
             reasons = a.monitor(name, 'query-migrate').get('blocked-reasons',
@@ -597,10 +599,10 @@ def test_blocker(tap, hosts, guest):
                               '--listen-address', '127.0.0.1')
             rc = 0 if rc else 1
         tap.check(rc == 0 and any(BLOCKER in x for x in reasons) and
-                  BLOCKER in out and a.state(name) == 'running' and
+                  BLOCKER in out and a.state(name) == 'paused' and
                   b.state(name) == 'none',
                   'a device that cannot migrate (vfio-user-pci): virsh '
-                  'migrate refused with its blocker, the domain runs on',
+                  'migrate refused with its blocker, the domain stays on A',
                   'blocked-reasons: %s\nvirsh migrate: %s\n%s' %
                   (reasons, out, a.diagnostics(name)))
         print('# virsh migrate: %s' % out.strip().replace('\n', '\n# '))
@@ -649,29 +651,33 @@ def test_hostdev(tap, hosts, guest):
                              initrd=guest + '/initrd',
                              console='/tmp/console-hostdev-a.log',
                              hostdev=vfs[0]))
-        rc, out = a.virsh('create', '/tmp/hostdev-a.xml')
+        # paused: no network for the guest here, and nothing in it may end
+        # the domain meanwhile; the device and its blocker, if any, are
+        # there from the start
+        rc, out = a.virsh('create', '--paused', '/tmp/hostdev-a.xml')
+        if rc:
+            tap.check(False, title, out + a.diagnostics(name))
+            return
         kind = a.monitor(name, 'qom-get', {'path': '/machine/peripheral/'
-                                           'ua-vf0', 'property': 'type'}) \
-            if rc == 0 else None
-        reasons = a.monitor(name, 'query-migrate').get(
-            'blocked-reasons', []) if rc == 0 else []
-        rc2, xml = a.virsh('dumpxml', '--migratable', name)
+                                           'ua-vf0', 'property': 'type'})
+        reasons = a.monitor(name, 'query-migrate').get('blocked-reasons', [])
+        rc, xml = a.virsh('dumpxml', '--migratable', name)
         with open('/tmp/hostdev-b.xml', 'w') as f:
             f.write(edit_xml(xml, console='/tmp/console-hostdev-b.log',
                              hostdev=vfs[1]))
-        rc3, out3 = a.virsh('migrate', '--live', '--xml',
-                            '/tmp/hostdev-b.xml', name, b.uri,
-                            '--migrateuri',
-                            'tcp://127.0.0.1:%d' % MIGRATION_PORT,
-                            '--listen-address', '127.0.0.1')
+        rc, out = a.virsh('migrate', '--live', '--xml', '/tmp/hostdev-b.xml',
+                          name, b.uri, '--migrateuri',
+                          'tcp://127.0.0.1:%d' % MIGRATION_PORT,
+                          '--listen-address', '127.0.0.1')
         if reasons:
-            ok = rc3 != 0 and all(x in out3 for x in reasons) and \
-                a.state(name) == 'running'
+            ok = rc != 0 and all(x in out for x in reasons) and \
+                a.state(name) == 'paused'
         else:
-            ok = rc3 == 0 and b.state(name) == 'running'
-        tap.check(rc == 0 and kind == 'vfio-i40evf' and ok, title,
-                  'VFs %s; device type %s; blocked-reasons %s\n%s%s\n%s' %
-                  (vfs[:2], kind, reasons, out, out3, a.diagnostics(name)))
+            ok = rc == 0 and b.state(name) == 'paused'
+        tap.check(kind == 'vfio-i40evf' and ok, title,
+                  'VFs %s; device type %s; blocked-reasons %s\n%s\n%s%s' %
+                  (vfs[:2], kind, reasons, out, a.diagnostics(name),
+                   b.diagnostics(name)))
     finally:
         for h in (a, b):
             h.virsh('destroy', name)
@@ -760,8 +766,13 @@ def main():
             sys.exit('libvirt test: cannot install the libvirt packages')
         args.guest = tempfile.mkdtemp(prefix='i40evf-libvirt-guest-',
                                       dir='/tmp')
-        demo.build_guest(args.kernel, args.guest)
+        try:
+            demo.build_guest(args.kernel, args.guest)
+        except SystemExit:
+            shutil.rmtree(args.guest, ignore_errors=True)
+            raise
         enter(['--guest', args.guest])
+    del os.environ[_MARK]
     init()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
