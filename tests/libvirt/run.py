@@ -690,7 +690,8 @@ def keep_logs(dest):
         glob.glob('/tmp/host-*/libvirtd.*') + \
         glob.glob('/tmp/host-*/state/var/log/libvirt/qemu/*.log')
     for path in found:
-        name = path[len('/tmp/'):].replace('/state/var/log/libvirt/qemu', '')
+        name = path[len('/tmp/'):].replace('/state/var/log/libvirt/qemu',
+                                           '')
         shutil.copy(path, os.path.join(dest, name.replace('/', '-')))
     print('# logs in %s' % dest)
 
@@ -710,8 +711,9 @@ def run(args):
         uuids = [re.findall(r'<uuid>([^<]*)</uuid>',
                             hosts[n].virsh('capabilities')[1])[:1]
                  for n in HOSTS]
-        tap.check(uuids == [[u] for u in HOSTS.values()], 'two libvirtd, each in its '
-                  'own mount namespace with a host UUID of its own',
+        tap.check(uuids == [[u] for u in HOSTS.values()],
+                  'two libvirtd, each in its own mount namespace with a host '
+                  'UUID of its own',
                   'host UUIDs: %s' % uuids)
         print('# ' + sh(['libvirtd', '--version'])[1].strip())
         test_docs(tap, hosts['a'])
