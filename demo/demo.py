@@ -27,8 +27,9 @@ the guest kernel's log lines about its NIC, the first frames of each kind
 on the destination's tap, where the streams stopped and resumed), and
 x-query-vfio-i40evf on both sides.  Exits 1 if the
 traffic broke (corrupted or duplicated data, the TCP connection lost or its
-stream damaged, loss outside the migration, nothing received after it) or
-a migration failed, 2 if the demo could not run.  Needs root.
+stream damaged, loss outside the migration, nothing received after it),
+the guest's driver reset its NIC or a migration failed, 2 if the demo
+could not run.  Needs root.
 """
 
 import argparse
@@ -689,7 +690,12 @@ class Scenario:
                 problems.append('no traffic after the migration: %s' %
                                 ', '.join(after))
         r['traffic-after'] = not after
-        r['resets'] = [k for k in kernel if 'reset' in k.lower()]
+        # iavf does not always say "reset": a TX hang resets it silently
+        r['resets'] = [k for k in kernel
+                       if any(w in k.lower() for w in
+                              ('reset', 'watchdog', 'timed out', 'hang'))]
+        if r['resets']:
+            problems.append('the guest\'s driver reset its NIC')
         self.timeline(peer, kernel, arrivals, spans)
 
     def timeline(self, peer, kernel, arrivals, spans):
@@ -852,6 +858,14 @@ def report(results, elapsed):
               ('at the addresses the guest used on the source' if
                rings(queries[0][1]) == rings(queries[1][1]) else
                'new ones the guest allocated (it rebuilt its queues)'))
+        dst = queries[1][1]
+        print('  relay rings on the destination: %d queue pair(s) handed '
+              'back to the guest\'s rings%s' %
+              (dst['handovers'], ''.join(
+                  ', queue %d still relayed (TX at %d of tail %d, RX at %d '
+                  'of tail %d)' % (q['queue'], q['tx-next'], q['tx-tail'],
+                                   q['rx-next'], q['rx-tail'])
+                  for q in dst['relay'])))
     problems = [(r['name'], p) for r in cols for p in r['problems']]
     print()
     for name, p in problems:

@@ -246,6 +246,7 @@ static void mbx_dead(I40EVFTrap *t)
         fail_inflight(t, "device gone");
     }
     t->state = I40EVF_MBX_DEAD;
+    i40evf_migration_update_blocker(t);
     poll_update(t);
     i40evf_trap_deliver(t, VIRTCHNL_OP_EVENT, 0, (uint8_t *)&ev, sizeof(ev));
 }
@@ -387,6 +388,7 @@ static void handle_pf_msg(I40EVFTrap *t, uint32_t v_opcode, int32_t v_retval,
                              t->vdev->vbasedev.name,
                              virtchnl_op_name(v_opcode));
             t->shadow_lost = true;
+            i40evf_migration_update_blocker(t);
         }
         finish_inflight(t);
         if (v_opcode == VIRTCHNL_OP_GET_VF_RESOURCES && !v_retval) {

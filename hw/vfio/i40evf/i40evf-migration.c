@@ -20,8 +20,11 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
+#include "hw/pci/msix.h"
+#include "migration/blocker.h"
 #include "migration/misc.h"
 #include "migration/register.h"
 #include "migration/savevm.h"
@@ -229,8 +232,9 @@ static void negotiated_of(const I40EVFShadow *s, I40EVFNegotiated *n)
 
 /*
  * The destination's PF must grant what the guest negotiated: its
- * capabilities, queues and vectors, and the same MAC policy (the same
- * administrative MAC, or none).
+ * capabilities, queues and vectors; and a MAC it set for the VF (an
+ * administrative MAC) must be the guest's.  A VF without one takes the
+ * guest's own address, as the source's did.
  */
 static bool check_destination(I40EVFTrap *t, const I40EVFNegotiated *n,
                               Error **errp)
@@ -271,12 +275,14 @@ static bool check_destination(I40EVFTrap *t, const I40EVFNegotiated *n,
                    n->max_vectors);
         return false;
     }
-    if (memcmp(res->vsi_res[0].default_mac_addr, n->default_mac, 6)) {
+    if (!buffer_is_zero(res->vsi_res[0].default_mac_addr, 6) &&
+        memcmp(res->vsi_res[0].default_mac_addr, n->default_mac, 6)) {
         error_setg(errp, "the VF's administrative MAC differs from the "
                    "source's");
         return false;
     }
     t->dst_vsi = le16_to_cpu(res->vsi_res[0].vsi_id);
+    memcpy(t->dst_mac, res->vsi_res[0].default_mac_addr, 6);
     return true;
 }
 
@@ -292,6 +298,12 @@ static void restore_config(I40EVFTrap *t)
         uint32_t off = PCI_BASE_ADDRESS_0 + 4 * i;
 
         vfio_pci_write_config(pdev, off, pci_get_long(pdev->config + off), 4);
+    }
+    /* A vfio-user server raises no MSI-X until it has seen it enabled */
+    if (msix_enabled(pdev)) {
+        uint32_t off = pdev->msix_cap + PCI_MSIX_FLAGS;
+
+        vfio_pci_write_config(pdev, off, pci_get_word(pdev->config + off), 2);
     }
     vfio_pci_config_loaded(t->vdev, NULL);
 }
@@ -548,6 +560,34 @@ static const SaveVMHandlers i40evf_early_handlers = {
     .switchover_ack_needed = i40evf_switchover_ack_needed,
 };
 
+/*
+ * A migration blocker while the VF cannot migrate: a shadow that no
+ * longer describes it, or a device that stopped answering.  Management
+ * (libvirt) asks for blockers before it starts a migration.
+ */
+void i40evf_migration_update_blocker(I40EVFTrap *t)
+{
+    const char *why = t->shadow_lost ? "its configuration was not fully "
+                                       "recorded" :
+                      t->state == I40EVF_MBX_DEAD ? "the VF does not respond"
+                                                  : NULL;
+    Error *err = NULL;
+
+    if (!t->early_id || !why == !t->blocker) {
+        return;
+    }
+    if (!why) {
+        migrate_del_blocker(&t->blocker);
+        return;
+    }
+    error_setg(&t->blocker, "%s: cannot migrate: %s", t->vdev->vbasedev.name,
+               why);
+    /* Refused while migrating: pre_save then fails the migration */
+    if (migrate_add_blocker(&t->blocker, &err) < 0) {
+        error_free(err);
+    }
+}
+
 void i40evf_migration_init(I40EVFTrap *t, bool migratable)
 {
     g_autofree char *path = NULL;
@@ -574,4 +614,7 @@ void i40evf_migration_exit(I40EVFTrap *t)
         i40evf_dirty_exit(t);
     }
     g_clear_pointer(&t->quiesce_err, error_free);
+    if (t->blocker) {
+        migrate_del_blocker(&t->blocker);
+    }
 }

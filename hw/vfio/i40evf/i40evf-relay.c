@@ -14,13 +14,15 @@
  *
  * Handover: a queue is restarted on the guest's ring, head 0, when both
  * of its directions are idle at the guest's slot 0 (a VF configures and
- * enables TX and RX of a queue pair together).  Nothing past slot len-1
- * is handed to the relay while a handover is sought: TX stops there
- * (unless a packet straddles the wrap) and waits at most RELAY_HOLD_MS
- * for RX, whose posting then stops at its own next wrap.  A TX queue
- * the guest leaves idle there waits for RX as long as it takes.  Then
- * DISABLE_QUEUES, CONFIG_VSI_QUEUES with the guest's rings,
- * ENABLE_QUEUES, and the guest's tails: the direct path is back.
+ * enables TX and RX of a queue pair together).  TX is handed nothing
+ * past its next wrap (unless a packet straddles it) until it gives up on
+ * meeting RX there, having stalled the guest for at most RELAY_HOLD_MS;
+ * RX keeps all its buffers, and is at a wrap between filling the slot
+ * before it and the slot after.  Then DISABLE_QUEUES; if a frame came in
+ * meanwhile, the pair starts again on the relay rings from where it is,
+ * else CONFIG_VSI_QUEUES with the guest's rings, ENABLE_QUEUES, and the
+ * guest's tails: the direct path is back.  A direction that stays idle
+ * away from a wrap keeps its pair relayed.
  *
  * The first descriptor of TX queue 0's relay is QEMU's: a RARP from the
  * guest's MAC, so that the network learns where the guest now is.
@@ -42,8 +44,8 @@
 #include "trace.h"
 
 #define TXTAIL_PAGE     QEMU_ALIGN_DOWN(I40E_QTX_TAIL1(0), 4 * KiB)
-#define NO_LIMIT        UINT64_MAX
-#define RELAY_HOLD_MS   50
+#define RELAY_HOLD_MS   100
+#define RATE_MS         20
 #define RELAY_POLL_US   500
 #define ANNOUNCE_LEN    60
 
@@ -155,6 +157,7 @@ static void relay_post(I40EVFTrap *t, bool tx, unsigned int q)
         r->limit += r->len;
     }
     if (r->posted != first) {
+        trace_i40evf_relay_post(q, tx, r->posted % r->len, r->done % r->len);
         smp_wmb();
         i40evf_hw_write(t, tx ? I40E_QTX_TAIL1(q) : I40E_QRX_TAIL1(q),
                         (r->posted - r->base) % r->len);
@@ -206,27 +209,70 @@ static void relay_scan_tx(I40EVFTrap *t, unsigned int q)
 }
 
 /*
- * Hand pair @q over when both directions are idle at a guest wrap;
- * while TX waits there, RX stops taking buffers at its own next wrap.
+ * How soon a direction gets to the guest's next wrap, in ms, from how
+ * fast it moved lately (re-measured every RATE_MS); INT64_MAX if idle.
  */
-static void relay_check(I40EVFTrap *t, unsigned int q)
+static int64_t relay_eta_ms(I40EVFRelay *r, int64_t now)
+{
+    uint64_t wrap = QEMU_ALIGN_UP(r->done, r->len);
+
+    if (now - r->rate_ms >= RATE_MS) {
+        r->per_s = (r->done - r->rate_pos) * 1000 / (now - r->rate_ms);
+        r->rate_pos = r->done;
+        r->rate_ms = now;
+    }
+    if (r->done == wrap) {
+        return 0;
+    }
+    return r->per_s ? (wrap - r->done) * 1000 / r->per_s : INT64_MAX;
+}
+
+/* TX: the guest has more to send than the relay hands over */
+static bool tx_waits(const I40EVFRelay *tx)
+{
+    return tx->posted == tx->limit && tx->tail > tx->limit;
+}
+
+/* TX gives up waiting at its wrap and goes round once more */
+static void relay_lap(I40EVFTrap *t, unsigned int q)
+{
+    I40EVFRelay *tx = &t->relay_tx[q];
+
+    tx->limit += tx->len;
+    trace_i40evf_relay_lap(q, tx->limit);
+}
+
+/*
+ * Pair @q goes back onto the guest's rings when both directions are at
+ * a guest wrap: TX idle there (it is given nothing past it), RX having
+ * filled the slot before it and not the one after.  TX waits for free
+ * while the guest sends nothing more; when it does, TX waits at most
+ * RELAY_HOLD_MS, and only if RX is expected at a wrap by then.  Returns
+ * true if TX went on.
+ */
+static bool relay_check(I40EVFTrap *t, unsigned int q)
 {
     I40EVFRelay *tx = &t->relay_tx[q], *rx = &t->relay_rx[q];
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    int64_t rx_eta = relay_eta_ms(rx, now);
 
-    if (!tx->active || (t->relay_pending & BIT(q)) || !at_limit(tx)) {
-        return;
+    if (!tx->active || (t->relay_pending & BIT(q))) {
+        return false;
     }
-    if (rx->limit == NO_LIMIT) {
-        rx->limit = QEMU_ALIGN_UP(rx->posted, rx->len);
-        trace_i40evf_relay_wait(q, tx->limit, rx->limit);
-    }
-    if (at_limit(rx)) {
+    if (at_limit(tx) && rx->done % rx->len == 0) {
         t->relay_pending |= BIT(q);
         qemu_bh_schedule(t->relay_bh);
-    } else if (tx->tail > tx->limit && !timer_pending(t->relay_hold)) {
-        timer_mod(t->relay_hold, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
-                  RELAY_HOLD_MS);
+        return false;
     }
+    if (tx_waits(tx) && rx_eta > RELAY_HOLD_MS) {
+        relay_lap(t, q);
+        return true;
+    }
+    if (tx_waits(tx) && !timer_pending(t->relay_hold)) {
+        trace_i40evf_relay_wait(q, tx->limit, rx->done);
+        timer_mod(t->relay_hold, now + RELAY_HOLD_MS);
+    }
+    return false;
 }
 
 static void relay_kick(I40EVFTrap *t, unsigned int q)
@@ -234,14 +280,15 @@ static void relay_kick(I40EVFTrap *t, unsigned int q)
     if (!t->relay_tx[q].active) {
         return;
     }
-    relay_scan_rx(t, q);
-    relay_scan_tx(t, q);
-    relay_post(t, false, q);
-    relay_post(t, true, q);
-    relay_check(t, q);
+    do {
+        relay_scan_rx(t, q);
+        relay_scan_tx(t, q);
+        relay_post(t, false, q);
+        relay_post(t, true, q);
+    } while (relay_check(t, q));
 }
 
-/* A TX queue waited long enough: it goes round once more. */
+/* TX waited long enough while the guest had more to send: it goes on. */
 static void relay_hold_expired(void *opaque)
 {
     I40EVFTrap *t = opaque;
@@ -249,11 +296,8 @@ static void relay_hold_expired(void *opaque)
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
         I40EVFRelay *tx = &t->relay_tx[q];
 
-        if (tx->active && !(t->relay_pending & BIT(q)) && at_limit(tx) &&
-            tx->tail > tx->limit) {
-            tx->limit += tx->len;
-            t->relay_rx[q].limit = NO_LIMIT;
-            trace_i40evf_relay_lap(q, tx->limit);
+        if (tx->active && !(t->relay_pending & BIT(q)) && tx_waits(tx)) {
+            relay_lap(t, q);
             relay_kick(t, q);
         }
     }
@@ -296,6 +340,7 @@ static void relay_intercept(I40EVFTrap *t)
 
 void i40evf_relay_vector(I40EVFTrap *t, unsigned int nr)
 {
+    trace_i40evf_relay_vector(nr);
     if (nr < I40E_VF_MAX_VECTORS) {
         const I40EVFShadowVector *sv = &t->shadow.vector[nr];
 
@@ -340,7 +385,27 @@ static void relay_finish(I40EVFTrap *t)
     trace_i40evf_relay_done(t->relay_handovers);
 }
 
-/* The pair's queues go back onto the guest's rings, head 0 */
+static int32_t relay_call(I40EVFTrap *t, unsigned int q, uint32_t opcode,
+                          const void *msg, uint16_t len)
+{
+    Error *err = NULL;
+    int32_t ret = i40evf_mbx_call(t, opcode, msg, len, NULL, NULL, &err);
+
+    if (ret) {
+        /* Not tried again: the queue pair is lost to the guest */
+        error_report("%s: queue %u not handed back: %s: %s (%d)",
+                     t->vdev->vbasedev.name, q, virtchnl_op_name(opcode),
+                     err ? error_get_pretty(err) : "refused", ret);
+        error_free(err);
+        t->relay_tx[q].limit = UINT64_MAX;
+    }
+    return ret;
+}
+
+/*
+ * Pair @q, stopped, goes on from where it is: on the guest's rings if
+ * both directions are at a wrap, else on relay rings starting there.
+ */
 static void relay_handover(I40EVFTrap *t, unsigned int q)
 {
     I40EVFRelay *tx = &t->relay_tx[q], *rx = &t->relay_rx[q];
@@ -353,36 +418,37 @@ static void relay_handover(I40EVFTrap *t, unsigned int q)
     size_t len = sizeof(struct virtchnl_vsi_queue_config_info) +
                  2 * sizeof(struct virtchnl_queue_pair_info);
     g_autofree struct virtchnl_vsi_queue_config_info *cfg = g_malloc0(len);
-    const struct {
-        uint32_t opcode;
-        const void *msg;
-        uint16_t len;
-    } steps[] = {
-        { VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs) },
-        { VIRTCHNL_OP_CONFIG_VSI_QUEUES, cfg, len },
-        { VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs) },
-    };
+    bool direct;
 
+    if (relay_call(t, q, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs))) {
+        return;
+    }
+    /* A frame may have come in since the check */
+    relay_scan_rx(t, q);
+    relay_scan_tx(t, q);
+    direct = at_limit(tx) && rx->done % rx->len == 0;
     cfg->vsi_id = qs.vsi_id;
     cfg->num_queue_pairs = cpu_to_le16(1);
     cfg->qpair[0] = t->shadow.qpair[q];
     cfg->qpair[0].txq.vsi_id = qs.vsi_id;
     cfg->qpair[0].rxq.vsi_id = qs.vsi_id;
-    for (int i = 0; i < ARRAY_SIZE(steps); i++) {
-        Error *err = NULL;
-        int32_t ret = i40evf_mbx_call(t, steps[i].opcode, steps[i].msg,
-                                      steps[i].len, NULL, NULL, &err);
-
-        if (ret) {
-            /* Not tried again: the queue is lost to the guest */
-            error_report("%s: queue %u not handed back: %s: %s (%d)",
-                         t->vdev->vbasedev.name, q,
-                         virtchnl_op_name(steps[i].opcode),
-                         err ? error_get_pretty(err) : "refused", ret);
-            error_free(err);
-            tx->limit = NO_LIMIT;
-            return;
-        }
+    if (!direct) {
+        cfg->qpair[0].txq.dma_ring_addr = cpu_to_le64(tx->iova);
+        cfg->qpair[0].rxq.dma_ring_addr = cpu_to_le64(rx->iova);
+    }
+    if (relay_call(t, q, VIRTCHNL_OP_CONFIG_VSI_QUEUES, cfg, len) ||
+        relay_call(t, q, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs))) {
+        return;
+    }
+    if (!direct) {
+        /* Both start again at relay slot 0: the guest's next slots */
+        tx->base = tx->posted = tx->done;
+        tx->limit = QEMU_ALIGN_UP(tx->done, tx->len);
+        rx->base = rx->posted = rx->done;
+        i40evf_hw_write(t, I40E_QRX_TAIL1(q), 0);
+        trace_i40evf_relay_rebase(q, tx->done % tx->len, rx->done % rx->len);
+        relay_kick(t, q);
+        return;
     }
     tx->active = rx->active = false;
     i40evf_hw_write(t, I40E_QRX_TAIL1(q), rx->tail % rx->len);
@@ -557,7 +623,7 @@ static void relay_prepare(I40EVFRelay *r, bool tx, uint64_t ring,
         .posted = head,
         .done = head,
         .tail = head + (tail + len - head % len) % len,
-        .limit = tx ? QEMU_ALIGN_UP(head, len) : NO_LIMIT,
+        .limit = tx ? QEMU_ALIGN_UP(head, len) : UINT64_MAX,
         .guest_rs = tx ? g_malloc0(len) : NULL,
     };
 }
@@ -709,8 +775,7 @@ static void relay_patch_config(I40EVFTrap *t, I40EVFShadowMsg *m)
  */
 bool i40evf_relay_setup(I40EVFTrap *t, Error **errp)
 {
-    const uint8_t *mac = buffer_is_zero(t->shadow.default_mac, 6) ?
-                         NULL : t->shadow.default_mac;
+    const uint8_t *mac = buffer_is_zero(t->dst_mac, 6) ? NULL : t->dst_mac;
     GArray *plan;
     bool ok = true;
 

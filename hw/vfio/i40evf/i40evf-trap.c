@@ -248,6 +248,7 @@ void i40evf_trap_hw_reset(I40EVFTrap *t)
     /* What the shadow could not record is gone from the VF too */
     i40evf_shadow_reset(&t->shadow);
     t->shadow_lost = false;
+    i40evf_migration_update_blocker(t);
 }
 
 static uint64_t mbx_mmio_read(void *opaque, hwaddr off, unsigned size)

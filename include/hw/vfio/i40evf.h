@@ -101,8 +101,11 @@ typedef struct I40EVFRelay {
     uint64_t tail;              /* the guest's tail */
     uint64_t posted;            /* handed to the VF */
     uint64_t done;              /* written back to the guest */
-    uint64_t limit;             /* not handed over beyond; UINT64_MAX: none */
+    uint64_t limit;             /* TX: not handed over beyond (a wrap) */
     uint8_t *guest_rs;          /* TX: the guest asked for a write-back */
+    uint64_t rate_pos;          /* how fast it moves: done at rate_ms */
+    int64_t rate_ms;
+    uint64_t per_s;             /* descriptors a second, lately */
 } I40EVFRelay;
 
 /* Messages counted by opcode; the last slot counts unknown opcodes */
@@ -172,6 +175,7 @@ typedef struct I40EVFTrap {
     char *early_id;
     VMChangeStateEntry *vmstate_change;
     Error *quiesce_err;         /* source: the queues could not be stopped */
+    Error *blocker;             /* why the VF cannot migrate now, if so */
     int phase;                  /* VfioI40evfMigrationPhase */
     /* What the guest's earlier VFs counted (virtchnl_eth_stats words) */
     uint64_t stats_base[I40EVF_STATS_WORDS];
@@ -180,6 +184,7 @@ typedef struct I40EVFTrap {
     uint64_t device_downtime_us;
     uint16_t guest_vsi;         /* the VSI id the guest's driver uses */
     uint16_t dst_vsi;           /* destination: its VF's, from its PF */
+    uint8_t dst_mac[6];         /* ...and its default MAC, or zero */
     uint32_t tx_tail[I40E_VF_MAX_QUEUES];   /* source: at the stop */
     uint32_t rx_tail[I40E_VF_MAX_QUEUES];
     bool tails_valid;           /* destination: the stream had them */
@@ -252,6 +257,7 @@ void i40evf_trap_pop_atq(I40EVFTrap *t);
 extern const VMStateDescription vmstate_i40evf_trap;
 void i40evf_migration_init(I40EVFTrap *t, bool migratable);
 void i40evf_migration_exit(I40EVFTrap *t);
+void i40evf_migration_update_blocker(I40EVFTrap *t);
 
 /* i40evf-dirty.c */
 void i40evf_dirty_init(I40EVFTrap *t);
