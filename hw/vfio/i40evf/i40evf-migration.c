@@ -13,10 +13,11 @@
  * stops the queues through it, so the VF no longer writes guest memory
  * once the last RAM is sent; if the migration fails, the queues start
  * again where they stopped.  The destination brings its own VF's mailbox
- * up, checks that its PF grants what the guest negotiated, and then, as
- * a PF does after reconfiguring a VF, announces a VF reset and resets
- * it: the guest's driver rebuilds its queues on the new VF (resume=reset;
- * carrying the rings over without a reset is the relay's job).
+ * up, checks that its PF grants what the guest negotiated, recreates the
+ * configuration on it and carries the guest's rings over
+ * (i40evf-relay.c); with resume=reset, or if the rings cannot be carried
+ * over, it announces a VF reset instead, as a PF does after
+ * reconfiguring a VF, and the guest's driver rebuilds its queues.
  */
 
 #include "qemu/osdep.h"
