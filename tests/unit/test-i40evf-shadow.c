@@ -286,6 +286,19 @@ static void replay(I40EVFShadow *dst, GArray *plan, FakePF *pf)
     }
 }
 
+/* Apply a plan's messages to @dst as the PF accepts them */
+static void apply(I40EVFShadow *dst, GArray *plan)
+{
+    for (guint i = 0; i < plan->len; i++) {
+        I40EVFShadowMsg *m = &g_array_index(plan, I40EVFShadowMsg, i);
+
+        if (m->len) {
+            memcpy(REQ, m->buf, m->len);
+        }
+        g_assert_cmpint(send_ok(dst, m->opcode, m->len), ==, 0);
+    }
+}
+
 static void assert_ops(GArray *plan, const uint32_t *ops, unsigned int n)
 {
     g_assert_cmpuint(plan->len, ==, n);
@@ -739,6 +752,75 @@ static void test_plan_request_queues(void)
 }
 
 /* Every vsi_id a planned message carries is the destination's. */
+/*
+ * Migration's two steps: the filters applied early (from a fresh VF),
+ * then the queues and only what changed since; together they recreate
+ * the shadow, deleting what the guest removed meanwhile.
+ */
+static void test_plan_delta(void)
+{
+    static const uint32_t ops[] = {
+        VIRTCHNL_OP_DEL_ETH_ADDR, VIRTCHNL_OP_ADD_ETH_ADDR,
+        VIRTCHNL_OP_DEL_VLAN, VIRTCHNL_OP_ADD_VLAN,
+        VIRTCHNL_OP_ENABLE_VLAN_STRIPPING, VIRTCHNL_OP_CONFIG_RSS_KEY,
+        VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE,
+    };
+    static const uint8_t extra[6] = { 0x52, 0x54, 0x00, 0x99, 0x99, 0x99 };
+    static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+    static const uint8_t type = VIRTCHNL_ETHER_ADDR_EXTRA;
+    static const uint16_t vid100 = 100, vid300 = 300;
+    FakePF pf = { DST_VSI, NQP, vf_mac };
+    I40EVFShadow early, s, d;
+    GArray *plan;
+
+    bring_up(&early);
+    s = early;
+    /*
+     * Meanwhile: a MAC and a VLAN out, others in (which, as in i40e,
+     * turns stripping on again), a new key, no promiscuous mode
+     */
+    g_assert_cmpint(send_ok(&s, VIRTCHNL_OP_DEL_ETH_ADDR,
+                            mac_list(SRC_VSI, mcast, &type, 1)), ==, 0);
+    g_assert_cmpint(send_ok(&s, VIRTCHNL_OP_ADD_ETH_ADDR,
+                            mac_list(SRC_VSI, extra, &type, 1)), ==, 0);
+    g_assert_cmpint(send_ok(&s, VIRTCHNL_OP_DEL_VLAN,
+                            vlan_list(SRC_VSI, &vid100, 1)), ==, 0);
+    g_assert_cmpint(send_ok(&s, VIRTCHNL_OP_ADD_VLAN,
+                            vlan_list(SRC_VSI, &vid300, 1)), ==, 0);
+    g_assert_cmpint(send_ok(&s, VIRTCHNL_OP_CONFIG_RSS_KEY,
+                            rss_key(SRC_VSI, VIRTCHNL_RSS_KEY_SIZE)), ==, 0);
+    REQ[4] ^= 0xff;
+    g_assert_cmpint(send_ok(&s, VIRTCHNL_OP_CONFIG_RSS_KEY,
+                            VIRTCHNL_RSS_KEY_SIZE + 5), ==, 0);
+    g_assert_cmpint(send_ok(&s, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE,
+                            promisc(SRC_VSI, 0)), ==, 0);
+
+    /* Early: a VF granted its resources takes the filters */
+    i40evf_shadow_init(&d);
+    negotiate(&d, &pf);
+    plan = i40evf_shadow_plan_filters(&early, NULL, DST_VSI, vf_mac);
+    apply(&d, plan);
+    i40evf_shadow_plan_free(plan);
+    /* At the switchover: the queues, and what changed */
+    plan = i40evf_shadow_plan_queues(&s, DST_VSI);
+    apply(&d, plan);
+    i40evf_shadow_plan_free(plan);
+    plan = i40evf_shadow_plan_filters(&s, &early, DST_VSI, vf_mac);
+    assert_ops(plan, ops, ARRAY_SIZE(ops));
+    apply(&d, plan);
+    i40evf_shadow_plan_free(plan);
+    /* The queues start as the whole plan's last message starts them */
+    g_assert_cmpint(send_ok(&d, VIRTCHNL_OP_ENABLE_QUEUES,
+                            queue_select(DST_VSI, 0xf, 0xf)), ==, 0);
+    d.vsi_id = s.vsi_id;
+    assert_shadow_equal(&d, &s);
+
+    /* Nothing changed: nothing to send */
+    plan = i40evf_shadow_plan_filters(&s, &s, DST_VSI, vf_mac);
+    assert_ops(plan, NULL, 0);
+    i40evf_shadow_plan_free(plan);
+}
+
 static void test_plan_vsi_id(void)
 {
     I40EVFShadow s;
@@ -805,5 +887,6 @@ int main(int argc, char **argv)
     g_test_add_func("/i40evf-shadow/plan/request-queues",
                     test_plan_request_queues);
     g_test_add_func("/i40evf-shadow/plan/vsi-id", test_plan_vsi_id);
+    g_test_add_func("/i40evf-shadow/plan/delta", test_plan_delta);
     return g_test_run();
 }

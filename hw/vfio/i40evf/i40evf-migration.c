@@ -467,11 +467,12 @@ typedef struct I40EVFEarly {
     uint32_t bar[PCI_ROM_SLOT];
     uint16_t command;
     I40EVFNegotiated n;
+    I40EVFShadow shadow;        /* version 2: filters to apply early */
 } I40EVFEarly;
 
 static const VMStateDescription vmstate_i40evf_early = {
     .name = "i40evf/early",
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32_ARRAY(bar, I40EVFEarly, PCI_ROM_SLOT),
@@ -484,6 +485,8 @@ static const VMStateDescription vmstate_i40evf_early = {
         VMSTATE_UINT16(n.num_queue_pairs, I40EVFEarly),
         VMSTATE_UINT16(n.max_vectors, I40EVFEarly),
         VMSTATE_UINT8_ARRAY(n.default_mac, I40EVFEarly, 6),
+        VMSTATE_STRUCT(shadow, I40EVFEarly, 2, vmstate_i40evf_shadow,
+                       I40EVFShadow),
         VMSTATE_END_OF_LIST()
     }
 };
@@ -499,6 +502,7 @@ static int i40evf_save_setup(QEMUFile *f, void *opaque, Error **errp)
     }
     early.command = pci_get_word(pdev->config + PCI_COMMAND);
     negotiated_of(&t->shadow, &early.n);
+    early.shadow = t->shadow;
     i40evf_dirty_start(t);
     t->phase = VFIO_I40EVF_MIGRATION_PHASE_PRE_COPY;
     return vmstate_save_state(f, &vmstate_i40evf_early, &early, NULL, errp);
@@ -512,6 +516,34 @@ static void i40evf_save_cleanup(void *opaque)
     if (t->phase == VFIO_I40EVF_MIGRATION_PHASE_PRE_COPY) {
         t->phase = VFIO_I40EVF_MIGRATION_PHASE_NONE;
     }
+}
+
+/*
+ * Pre-copy: the guest's filters, RSS and promiscuous mode go onto the
+ * VF now; at the switchover only what changed since is sent.  A PF that
+ * refuses them (another trust or MAC policy) refuses the migration here.
+ */
+static bool apply_early(I40EVFTrap *t, const I40EVFEarly *early,
+                        Error **errp)
+{
+    const I40EVFShadow *s = &early->shadow;
+    GArray *plan;
+    bool ok;
+
+    if (!s->active) {
+        return true;
+    }
+    if (!shadow_plausible(s, errp)) {
+        return false;
+    }
+    plan = i40evf_shadow_plan_filters(s, NULL, t->dst_vsi,
+                                      buffer_is_zero(s->default_mac, 6) ?
+                                      NULL : s->default_mac);
+    ok = i40evf_replay(t, plan, errp);
+    i40evf_shadow_plan_free(plan);
+    t->early_applied = ok;
+    t->early_shadow = *s;
+    return ok;
 }
 
 static int i40evf_load_early(QEMUFile *f, void *opaque, int version_id)
@@ -533,7 +565,8 @@ static int i40evf_load_early(QEMUFile *f, void *opaque, int version_id)
     vfio_pci_write_config(pdev, PCI_COMMAND, early.command &
                           (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), 2);
     i40evf_mbx_down(t);
-    if (!check_destination(t, &early.n, &err)) {
+    if (!check_destination(t, &early.n, &err) ||
+        (version_id >= 2 && !apply_early(t, &early, &err))) {
         goto fail;
     }
     t->early_checked = true;
@@ -598,7 +631,7 @@ void i40evf_migration_init(I40EVFTrap *t, bool migratable)
     if (migratable) {
         path = qdev_get_dev_path(DEVICE(t->vdev));
         t->early_id = g_strdup_printf("%s/i40evf-early", path);
-        register_savevm_live(t->early_id, VMSTATE_INSTANCE_ID_ANY, 1,
+        register_savevm_live(t->early_id, VMSTATE_INSTANCE_ID_ANY, 2,
                              &i40evf_early_handlers, t);
         i40evf_dirty_init(t);
         i40evf_relay_init(t);

@@ -768,16 +768,36 @@ static void relay_patch_config(I40EVFTrap *t, I40EVFShadowMsg *m)
     }
 }
 
+/* Send a plan's messages to the VF: false, with @errp set, at a refusal */
+bool i40evf_replay(I40EVFTrap *t, GArray *plan, Error **errp)
+{
+    for (guint i = 0; i < plan->len; i++) {
+        I40EVFShadowMsg *m = &g_array_index(plan, I40EVFShadowMsg, i);
+        int32_t ret = i40evf_mbx_call(t, m->opcode, m->buf, m->len, NULL,
+                                      NULL, errp);
+
+        if (ret) {
+            if (!*errp) {
+                error_setg(errp, "the PF refused %s (%d)",
+                           virtchnl_op_name(m->opcode), ret);
+            }
+            return false;
+        }
+    }
+    return true;
+}
+
 /*
- * Destination, in post_load: recreate the shadow on this VF (its PF has
- * granted the resources already), the queues configured onto the relay
- * rings but not yet enabled.
+ * Destination, in post_load: the queues configured onto the relay rings
+ * but not yet enabled, and what changed in the filters since pre-copy
+ * applied them (i40evf-migration.c), or all of them.
  */
 bool i40evf_relay_setup(I40EVFTrap *t, Error **errp)
 {
-    const uint8_t *mac = buffer_is_zero(t->dst_mac, 6) ? NULL : t->dst_mac;
-    GArray *plan;
-    bool ok = true;
+    const uint8_t *mac = buffer_is_zero(t->shadow.default_mac, 6) ?
+                         NULL : t->shadow.default_mac;
+    GArray *queues, *filters;
+    bool ok;
 
     if (!t->shadow.active) {
         return true;
@@ -786,28 +806,20 @@ bool i40evf_relay_setup(I40EVFTrap *t, Error **errp)
         return false;
     }
     t->relaying = true;
-    plan = i40evf_shadow_plan(&t->shadow, t->shadow.vsi_id, mac);
-    for (guint i = 0; ok && i < plan->len; i++) {
-        I40EVFShadowMsg *m = &g_array_index(plan, I40EVFShadowMsg, i);
-        int32_t ret;
+    queues = i40evf_shadow_plan_queues(&t->shadow, t->shadow.vsi_id);
+    filters = i40evf_shadow_plan_filters(&t->shadow, t->early_applied ?
+                                         &t->early_shadow : NULL,
+                                         t->shadow.vsi_id, mac);
+    for (guint i = 0; i < queues->len; i++) {
+        I40EVFShadowMsg *m = &g_array_index(queues, I40EVFShadowMsg, i);
 
-        if (m->opcode == VIRTCHNL_OP_VERSION ||
-            m->opcode == VIRTCHNL_OP_GET_VF_RESOURCES ||
-            m->opcode == VIRTCHNL_OP_ENABLE_QUEUES) {
-            continue;
-        }
         if (m->opcode == VIRTCHNL_OP_CONFIG_VSI_QUEUES) {
             relay_patch_config(t, m);
         }
-        ret = i40evf_mbx_call(t, m->opcode, m->buf, m->len, NULL, NULL,
-                              errp);
-        if (ret && !*errp) {
-            error_setg(errp, "the PF refused %s (%d)",
-                       virtchnl_op_name(m->opcode), ret);
-        }
-        ok = !ret;
     }
-    i40evf_shadow_plan_free(plan);
+    ok = i40evf_replay(t, queues, errp) && i40evf_replay(t, filters, errp);
+    i40evf_shadow_plan_free(queues);
+    i40evf_shadow_plan_free(filters);
     if (!ok) {
         i40evf_relay_end(t, "replay failed");
     }

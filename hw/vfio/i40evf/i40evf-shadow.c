@@ -546,6 +546,8 @@ typedef struct ShadowPlan {
     GArray *msgs;
     uint16_t vsi_id;
     const uint8_t *dst_mac;
+    const I40EVFShadow *to;     /* the shadow to recreate */
+    const I40EVFShadow *from;   /* the filters the VF has; NULL: fresh */
 } ShadowPlan;
 
 static void msg_clear(gpointer data)
@@ -679,35 +681,64 @@ static bool mac_preset(const ShadowPlan *p, const I40EVFShadowMac *f)
            f->type == VIRTCHNL_ETHER_ADDR_PRIMARY;
 }
 
-static void replay_macs(const I40EVFShadow *s, ShadowPlan *p)
+static bool mac_in(const I40EVFShadow *s, const I40EVFShadowMac *f)
+{
+    for (unsigned int k = 0; s && k < s->num_macs; k++) {
+        if (!memcmp(s->macs[k].addr, f->addr, sizeof(f->addr))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The entries of @s's MAC list that @in says to send, in one message */
+static void plan_macs(const I40EVFShadow *s, ShadowPlan *p, uint32_t opcode,
+                      bool (*in)(const ShadowPlan *, const I40EVFShadowMac *))
 {
     struct virtchnl_ether_addr_list *al;
     unsigned int n = 0, i = 0;
 
     for (unsigned int k = 0; k < s->num_macs; k++) {
-        n += !mac_preset(p, &s->macs[k]);
+        n += in(p, &s->macs[k]);
     }
     if (!n) {
         return;
     }
-    al = plan_msg(p, VIRTCHNL_OP_ADD_ETH_ADDR,
-                  sizeof(*al) + (n + 1) * sizeof(al->list[0]));
+    al = plan_msg(p, opcode, sizeof(*al) + (n + 1) * sizeof(al->list[0]));
     al->vsi_id = cpu_to_le16(p->vsi_id);
     al->num_elements = cpu_to_le16(n);
     for (unsigned int k = 0; k < s->num_macs; k++) {
-        if (!mac_preset(p, &s->macs[k])) {
+        if (in(p, &s->macs[k])) {
             memcpy(al->list[i].addr, s->macs[k].addr, sizeof(s->macs[k].addr));
             al->list[i++].type = s->macs[k].type;
         }
     }
 }
 
-static void plan_vlan_list(ShadowPlan *p, const uint16_t *vids,
-                           unsigned int n)
+static bool mac_to_add(const ShadowPlan *p, const I40EVFShadowMac *f)
+{
+    return p->from ? !mac_in(p->from, f) : !mac_preset(p, f);
+}
+
+static bool mac_to_del(const ShadowPlan *p, const I40EVFShadowMac *f)
+{
+    return !mac_in(p->to, f);
+}
+
+static void replay_macs(const I40EVFShadow *s, ShadowPlan *p)
+{
+    if (p->from) {
+        plan_macs(p->from, p, VIRTCHNL_OP_DEL_ETH_ADDR, mac_to_del);
+    }
+    plan_macs(s, p, VIRTCHNL_OP_ADD_ETH_ADDR, mac_to_add);
+}
+
+static void plan_vlan_list(ShadowPlan *p, uint32_t opcode,
+                           const uint16_t *vids, unsigned int n)
 {
     struct virtchnl_vlan_filter_list *vl;
 
-    vl = plan_msg(p, VIRTCHNL_OP_ADD_VLAN,
+    vl = plan_msg(p, opcode,
                   sizeof(*vl) + (n + 1) * sizeof(vl->vlan_id[0]));
     vl->vsi_id = cpu_to_le16(p->vsi_id);
     vl->num_elements = cpu_to_le16(n);
@@ -716,31 +747,53 @@ static void plan_vlan_list(ShadowPlan *p, const uint16_t *vids,
     }
 }
 
-/* As many messages as the 4 KiB limit needs (i40e lets 16 VLANs in one). */
-static void replay_vlans(const I40EVFShadow *s, ShadowPlan *p)
+static bool vlan_in(const uint32_t *vlans, unsigned int vid)
+{
+    return vlans[vid / 32] & BIT(vid % 32);
+}
+
+/*
+ * The VLANs in @set and not in @unless (NULL: none), in as many messages
+ * as the 4 KiB limit needs (i40e lets 16 VLANs in one).  Returns how many.
+ */
+static unsigned int plan_vlans(ShadowPlan *p, uint32_t opcode,
+                               const uint32_t *set, const uint32_t *unless)
 {
     uint16_t vids[VLANS_PER_MSG];
-    unsigned int n = 0;
+    unsigned int n = 0, total = 0;
 
     for (unsigned int vid = 1; vid < 4096; vid++) {
-        if (s->vlans[vid / 32] & BIT(vid % 32)) {
+        if (vlan_in(set, vid) && !(unless && vlan_in(unless, vid))) {
             vids[n++] = vid;
+            total++;
         }
         if (n == VLANS_PER_MSG) {
-            plan_vlan_list(p, vids, n);
+            plan_vlan_list(p, opcode, vids, n);
             n = 0;
         }
     }
     if (n) {
-        plan_vlan_list(p, vids, n);
+        plan_vlan_list(p, opcode, vids, n);
     }
+    return total;
 }
 
-/* After the VLANs, which turn stripping on; a fresh VF strips. */
-static void replay_vlan_strip(const I40EVFShadow *s, ShadowPlan *p)
+/*
+ * Then the stripping: a fresh VF strips, and adding a VLAN turns it on
+ * again.
+ */
+static void replay_vlans(const I40EVFShadow *s, ShadowPlan *p)
 {
-    if (!s->vlan_strip) {
-        plan_msg(p, VIRTCHNL_OP_DISABLE_VLAN_STRIPPING, 0);
+    const uint32_t *had = p->from ? p->from->vlans : NULL;
+    bool added, strips = p->from ? p->from->vlan_strip : true;
+
+    if (had) {
+        plan_vlans(p, VIRTCHNL_OP_DEL_VLAN, had, s->vlans);
+    }
+    added = plan_vlans(p, VIRTCHNL_OP_ADD_VLAN, s->vlans, had);
+    if (s->vlan_strip != strips || (added && !s->vlan_strip)) {
+        plan_msg(p, s->vlan_strip ? VIRTCHNL_OP_ENABLE_VLAN_STRIPPING
+                                  : VIRTCHNL_OP_DISABLE_VLAN_STRIPPING, 0);
     }
 }
 
@@ -748,7 +801,8 @@ static void replay_rss_key(const I40EVFShadow *s, ShadowPlan *p)
 {
     struct virtchnl_rss_key *rk;
 
-    if (buffer_is_zero(s->rss_key, sizeof(s->rss_key))) {
+    if (p->from ? !memcmp(s->rss_key, p->from->rss_key, sizeof(s->rss_key))
+                : buffer_is_zero(s->rss_key, sizeof(s->rss_key))) {
         return;
     }
     rk = plan_msg(p, VIRTCHNL_OP_CONFIG_RSS_KEY,
@@ -766,7 +820,8 @@ static void replay_rss_lut(const I40EVFShadow *s, ShadowPlan *p)
     for (int i = 0; i < VIRTCHNL_RSS_LUT_SIZE; i++) {
         spread &= s->rss_lut[i] == i % MAX(s->num_queue_pairs, 1);
     }
-    if (spread) {
+    if (p->from ? !memcmp(s->rss_lut, p->from->rss_lut, sizeof(s->rss_lut))
+                : spread) {
         return;
     }
     rl = plan_msg(p, VIRTCHNL_OP_CONFIG_RSS_LUT,
@@ -778,7 +833,8 @@ static void replay_rss_lut(const I40EVFShadow *s, ShadowPlan *p)
 
 static void replay_rss_hena(const I40EVFShadow *s, ShadowPlan *p)
 {
-    if (s->rss_hena != I40E_DEFAULT_RSS_HENA) {
+    if (s->rss_hena != (p->from ? p->from->rss_hena
+                                : I40E_DEFAULT_RSS_HENA)) {
         stq_le_p(plan_msg(p, VIRTCHNL_OP_SET_RSS_HENA,
                           sizeof(struct virtchnl_rss_hena)), s->rss_hena);
     }
@@ -788,7 +844,7 @@ static void replay_promisc(const I40EVFShadow *s, ShadowPlan *p)
 {
     struct virtchnl_promisc_info *pi;
 
-    if (!s->promisc) {
+    if (s->promisc == (p->from ? p->from->promisc : 0)) {
         return;
     }
     pi = plan_msg(p, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE, sizeof(*pi));
@@ -810,16 +866,37 @@ static void replay_enable(const I40EVFShadow *s, ShadowPlan *p)
     qs->tx_queues = cpu_to_le32(s->tx_enabled);
 }
 
-GArray *i40evf_shadow_plan(const I40EVFShadow *s, uint16_t vsi_id,
-                           const uint8_t *dst_mac)
+static ShadowPlan plan_new(const I40EVFShadow *s, const I40EVFShadow *from,
+                           uint16_t vsi_id, const uint8_t *dst_mac)
 {
     ShadowPlan p = {
         .msgs = g_array_new(false, false, sizeof(I40EVFShadowMsg)),
         .vsi_id = vsi_id,
         .dst_mac = dst_mac,
+        .to = s,
+        .from = from,
     };
 
     g_array_set_clear_func(p.msgs, msg_clear);
+    return p;
+}
+
+/* Filters, VLAN stripping, RSS and promiscuous mode */
+static void replay_filters(const I40EVFShadow *s, ShadowPlan *p)
+{
+    replay_macs(s, p);
+    replay_vlans(s, p);
+    replay_rss_key(s, p);
+    replay_rss_lut(s, p);
+    replay_rss_hena(s, p);
+    replay_promisc(s, p);
+}
+
+GArray *i40evf_shadow_plan(const I40EVFShadow *s, uint16_t vsi_id,
+                           const uint8_t *dst_mac)
+{
+    ShadowPlan p = plan_new(s, NULL, vsi_id, dst_mac);
+
     replay_version(s, &p);
     replay_resources(s, &p);
     replay_request_queues(s, &p);
@@ -827,14 +904,31 @@ GArray *i40evf_shadow_plan(const I40EVFShadow *s, uint16_t vsi_id,
     if (s->active) {
         replay_queues(s, &p);
         replay_irq_map(s, &p);
-        replay_macs(s, &p);
-        replay_vlans(s, &p);
-        replay_vlan_strip(s, &p);
-        replay_rss_key(s, &p);
-        replay_rss_lut(s, &p);
-        replay_rss_hena(s, &p);
-        replay_promisc(s, &p);
+        replay_filters(s, &p);
         replay_enable(s, &p);
+    }
+    return p.msgs;
+}
+
+GArray *i40evf_shadow_plan_queues(const I40EVFShadow *s, uint16_t vsi_id)
+{
+    ShadowPlan p = plan_new(s, NULL, vsi_id, NULL);
+
+    if (s->active) {
+        replay_queues(s, &p);
+        replay_irq_map(s, &p);
+    }
+    return p.msgs;
+}
+
+GArray *i40evf_shadow_plan_filters(const I40EVFShadow *s,
+                                   const I40EVFShadow *from,
+                                   uint16_t vsi_id, const uint8_t *dst_mac)
+{
+    ShadowPlan p = plan_new(s, from, vsi_id, dst_mac);
+
+    if (s->active) {
+        replay_filters(s, &p);
     }
     return p.msgs;
 }

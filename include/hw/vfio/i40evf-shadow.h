@@ -143,6 +143,19 @@ int i40evf_shadow_update(I40EVFShadow *s, uint32_t v_opcode,
  */
 GArray *i40evf_shadow_plan(const I40EVFShadow *s, uint16_t vsi_id,
                            const uint8_t *dst_mac);
+/*
+ * i40evf_shadow_plan_queues: the part of the plan that configures the
+ * queues and maps them to vectors, for a VF granted its resources.
+ *
+ * i40evf_shadow_plan_filters: the part that sets MAC and VLAN filters,
+ * VLAN stripping, RSS and promiscuous mode, to turn a VF whose filters
+ * are @from's (NULL: a freshly granted VF) into @s; filters @from has and
+ * @s has not are deleted.  The two parts make the whole plan.
+ */
+GArray *i40evf_shadow_plan_queues(const I40EVFShadow *s, uint16_t vsi_id);
+GArray *i40evf_shadow_plan_filters(const I40EVFShadow *s,
+                                   const I40EVFShadow *from,
+                                   uint16_t vsi_id, const uint8_t *dst_mac);
 void i40evf_shadow_plan_free(GArray *plan);
 
 #endif /* HW_VFIO_I40EVF_SHADOW_H */

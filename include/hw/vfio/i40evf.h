@@ -172,6 +172,8 @@ typedef struct I40EVFTrap {
     bool resume_reset;          /* destination: announce a VF reset */
     bool early_checked;         /* destination: the PF grants... */
     I40EVFNegotiated early_negotiated;  /* ...what the guest had then */
+    bool early_applied;         /* destination: its VF has early_shadow's */
+    I40EVFShadow early_shadow;  /* ...filters, RSS and promiscuous mode */
     char *early_id;
     VMChangeStateEntry *vmstate_change;
     Error *quiesce_err;         /* source: the queues could not be stopped */
@@ -266,6 +268,7 @@ void i40evf_dirty_start(I40EVFTrap *t);
 void i40evf_dirty_stop(I40EVFTrap *t);
 
 /* i40evf-relay.c */
+bool i40evf_replay(I40EVFTrap *t, GArray *plan, Error **errp);
 extern const PropertyInfo i40evf_prop_resume;
 void i40evf_relay_init(I40EVFTrap *t);
 void i40evf_relay_exit(I40EVFTrap *t);
