@@ -537,8 +537,8 @@ static bool apply_early(I40EVFTrap *t, const I40EVFEarly *early,
         return false;
     }
     plan = i40evf_shadow_plan_filters(s, NULL, t->dst_vsi,
-                                      buffer_is_zero(s->default_mac, 6) ?
-                                      NULL : s->default_mac);
+                                      buffer_is_zero(t->dst_mac, 6) ?
+                                      NULL : t->dst_mac);
     ok = i40evf_replay(t, plan, errp);
     i40evf_shadow_plan_free(plan);
     t->early_applied = ok;

@@ -794,8 +794,7 @@ bool i40evf_replay(I40EVFTrap *t, GArray *plan, Error **errp)
  */
 bool i40evf_relay_setup(I40EVFTrap *t, Error **errp)
 {
-    const uint8_t *mac = buffer_is_zero(t->shadow.default_mac, 6) ?
-                         NULL : t->shadow.default_mac;
+    const uint8_t *mac = buffer_is_zero(t->dst_mac, 6) ? NULL : t->dst_mac;
     GArray *queues, *filters;
     bool ok;
 
