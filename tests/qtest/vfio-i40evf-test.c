@@ -392,6 +392,46 @@ static void test_host_reset(void)
     vm_stop(&f);
 }
 
+/* The guest's driver resets the VF through its PF (RESET_VF) */
+static void test_reset_vf(void)
+{
+    Fixture f;
+
+    if (!have_vfs()) {
+        return;
+    }
+    fixture_up(&f, hosts[0], 2);
+    qiavf_send(&f.d, VIRTCHNL_OP_RESET_VF, NULL, 0);
+    wait_reset_detected(&f);
+    check_recover(&f, 0);
+    vm_stop(&f);
+}
+
+/*
+ * The guest resets the function (an FLR in its config space, which the
+ * kernel's vfio-pci carries out, its config saved and restored)
+ */
+static void test_flr(void)
+{
+    uint8_t cap;
+    Fixture f;
+
+    if (!have_vfs()) {
+        return;
+    }
+    fixture_up(&f, hosts[0], 2);
+    cap = qpci_find_capability(f.d.pdev, PCI_CAP_ID_EXP, 0);
+    g_assert_cmpuint(cap, !=, 0);
+    qpci_config_writew(f.d.pdev, cap + PCI_EXP_DEVCTL,
+                       qpci_config_readw(f.d.pdev, cap + PCI_EXP_DEVCTL) |
+                       PCI_EXP_DEVCTL_BCR_FLR);
+    /* An FLR resets the config space too: the guest restores it */
+    qiavf_pci_enable(&f.d);
+    wait_reset_detected(&f);
+    check_recover(&f, 0);
+    vm_stop(&f);
+}
+
 /* Memory the kernel pinned for the process's DMA mappings, in KiB */
 static uint64_t locked_kib(QTestState *qts)
 {
@@ -487,20 +527,47 @@ static char *listen_incoming(QTestState *qts)
     return uri;
 }
 
+static char *query_str(QTestState *qts, const char *cmd, const char *key)
+{
+    QDict *rsp = qtest_qmp_assert_success_ref(qts, "{ 'execute': %s }", cmd);
+    char *val = g_strdup(qdict_get_try_str(rsp, key));
+
+    qobject_unref(rsp);
+    return val;
+}
+
 /*
  * @f's VM migrates over the loopback to @g's, on the other VF, with
  * @props for its vfio-i40evf; the source is gone after, and @g goes on
- * with @f's driver.
+ * with @f's driver.  A migration that fails, or does not end within
+ * WAIT_MS, fails the test.
  */
 static void migrate_to(Fixture *f, Fixture *g, const char *props)
 {
+    int64_t end = g_get_monotonic_time() + WAIT_MS * 1000;
     g_autofree char *uri = NULL;
+    g_autofree char *st = NULL;
 
     vm_start(g, hosts[1], props, "-incoming defer");
     set_capabilities(f->qs->qts);
     set_capabilities(g->qs->qts);
     uri = listen_incoming(g->qs->qts);
-    migrate(f->qs, g->qs, uri);
+    qtest_qmp_assert_success(f->qs->qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    do {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10 * 1000);
+        g_free(st);
+        st = query_str(f->qs->qts, "query-migrate", "status");
+        g_assert_cmpstr(st, !=, "failed");
+    } while (strcmp(st, "completed"));
+    do {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10 * 1000);
+        g_free(st);
+        st = query_str(g->qs->qts, "query-status", "status");
+    } while (strcmp(st, "running"));
+    migrate_allocator(&f->qs->alloc, &g->qs->alloc);
     vm_stop(f);
     g->d = f->d;
     qiavf_switch(&g->d, g->qs);
@@ -655,6 +722,8 @@ int main(int argc, char **argv)
     peer_if = g_getenv("VFIO_I40EVF_PEER");
 
     qtest_add_func("/vfio-i40evf/bringup-traffic", test_bringup_traffic);
+    qtest_add_func("/vfio-i40evf/reset/vf", test_reset_vf);
+    qtest_add_func("/vfio-i40evf/reset/flr", test_flr);
     qtest_add_func("/vfio-i40evf/reset/host", test_host_reset);
     qtest_add_func("/vfio-i40evf/unplug", test_unplug);
     qtest_add_func("/vfio-i40evf/migration/relay", test_migrate_relay);
