@@ -642,6 +642,7 @@ static void test_migrate_relay(void)
     g_autofree char *uri = migration_uri();
     uint8_t frame[1024], buf[2048];
     uint64_t slot[3], tx_trapped, rx_trapped, resets;
+    g_autofree char *hmp = NULL;
     struct pollfd pfd;
     size_t len, n;
     uint32_t seq;
@@ -688,6 +689,9 @@ static void test_migrate_relay(void)
     g_assert_cmpint(qdict_get_int(r, "tx-next"), ==, 40);
     g_assert_cmpint(qdict_get_int(r, "rx-next"), ==, 37);
     resets = qdict_get_int(vf, "vf-resets");
+    hmp = qtest_hmp(g.qs->qts, "info vfio-i40evf");
+    g_assert_nonnull(strstr(hmp, "queue 0 relayed: TX next 40 tail 40, "
+                            "RX next 37 tail 36"));
     g_assert_cmpint(qdict_get_int(qdict_get_qdict(vf, "shadow"), "vsi-id"),
                     ==, VF_VSI + 2);
     qobject_unref(vf);

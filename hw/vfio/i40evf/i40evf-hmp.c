@@ -13,6 +13,7 @@
 static void print_one(Monitor *mon, const VfioI40evfInfo *vf)
 {
     const VfioI40evfShadow *s = vf->shadow;
+    VfioI40evfRelayQueueList *rq;
     VfioI40evfOpStatsList *op;
 
     monitor_printf(mon, "%s: mailbox %s, IOVA 0x%" PRIx64 ", %u waiting\n",
@@ -28,10 +29,17 @@ static void print_one(Monitor *mon, const VfioI40evfInfo *vf)
     monitor_printf(mon, "  %" PRIu64 " PF events, %" PRIu64 " VF resets, %"
                    PRIu64 " interrupts; trapped: mailbox %" PRIu64
                    ", vector 0 %" PRIu64 ", other %" PRIu64 ", RX tails %"
-                   PRIu64 "\n", vf->events, vf->vf_resets,
-                   vf->vf_interrupts, vf->trapped->mailbox,
+                   PRIu64 ", TX tails %" PRIu64 "\n", vf->events,
+                   vf->vf_resets, vf->vf_interrupts, vf->trapped->mailbox,
                    vf->trapped->vector0, vf->trapped->passthrough,
-                   vf->trapped->rx_tail);
+                   vf->trapped->rx_tail, vf->trapped->tx_tail);
+    for (rq = vf->relay; rq; rq = rq->next) {
+        monitor_printf(mon, "  queue %u relayed: TX next %u tail %u, RX next "
+                       "%u tail %u%s\n", rq->value->queue,
+                       rq->value->tx_next, rq->value->tx_tail,
+                       rq->value->rx_next, rq->value->rx_tail,
+                       rq->value->waiting ? ", TX waits at slot 0" : "");
+    }
     for (op = vf->messages; op; op = op->next) {
         monitor_printf(mon, "  %-24s %6" PRIu64 " sent, %" PRIu64 " ok, %"
                        PRIu64 " failed, %" PRIu64 " refused, %" PRIu64
