@@ -42,6 +42,8 @@ def programs(src, obj):
          {}, 1800),
         ('dpdk', [os.path.join(src, 'tests/e2e/dpdk.py'), '--build', obj],
          {}, 300),
+        ('nested', [os.path.join(src, 'tests/e2e/nested.py'), '--build', obj],
+         {}, 600),
         ('migration', [os.path.join(src, 'tests/e2e/migration.py'),
                        '--build', obj], {}, 300),
         ('libvirt', [os.path.join(src, 'tests/libvirt/run.py'), '--build',

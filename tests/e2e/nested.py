@@ -52,10 +52,13 @@ def stage_qemu(build, dest):
     Returns the files to pack, at the same paths."""
     qemu = os.path.join(dest, 'qemu-system-x86_64')
     subprocess.run(['strip', '-o', qemu,
-                    os.path.join(build, 'qemu-system-x86_64')], check=True)
+                    os.path.join(build, 'qemu-system-x86_64')],
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                   text=True, check=True)
     files = [qemu]
     dyn = subprocess.run(['readelf', '-d', qemu], stdout=subprocess.PIPE,
-                         text=True, check=True).stdout
+                         stderr=subprocess.STDOUT, text=True,
+                         check=True).stdout
     for runpath in re.findall(r'RUNPATH.*\[(.*)\]', dyn):
         for d in runpath.split(':'):
             if not d.startswith('$ORIGIN/'):
@@ -83,7 +86,12 @@ def build_guest(build, out):
         return '%s is not built (ninja %s)' % (qtest, QTEST)
     stage = os.path.join(out, 'stage')
     os.makedirs(stage)
-    files = stage_qemu(build, stage) + [qtest]
+    try:
+        files = stage_qemu(build, stage) + [qtest]
+    except subprocess.CalledProcessError as e:
+        return 'cannot stage QEMU: %s\n%s' % (e, e.stdout)
+    except OSError as e:
+        return 'cannot stage QEMU: %s' % e
     built = subprocess.run(
         [os.path.join(HERE, 'build-guest.sh'), '6.12',
          os.path.join(HERE, 'nested-init.sh'), out, 'vfio-pci',
