@@ -643,6 +643,7 @@ static void test_migrate_relay(void)
 {
     struct virtchnl_eth_stats before, after;
     int64_t tx_trapped, rx_trapped, resets;
+    uint64_t relay_pinned;
     uint8_t rarp_mac[6];
     uint32_t seq;
     QDict *vf, *r;
@@ -659,6 +660,7 @@ static void test_migrate_relay(void)
     }
     get_stats(&f, &before);
     migrate_to(&f, &g, "");
+    relay_pinned = locked_kib(g.qs->qts);
 
     expect_announce(rarp, g.d.mac);
     close(rarp);
@@ -692,6 +694,8 @@ static void test_migrate_relay(void)
     rx_trapped = trapped(vf, "rx-tail");
     g_assert_cmpint(tx_trapped, >=, 64 - 37);
     qobject_unref(vf);
+    /* The relay rings are unmapped: the kernel unpinned them */
+    g_assert_cmpuint(locked_kib(g.qs->qts), <, relay_pinned);
 
     /* The direct path: doorbells mmap'd again, untrapped */
     check_bar0_mapped(&g, hosts[1]);
