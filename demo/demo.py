@@ -662,11 +662,14 @@ class Scenario:
             if u['dup'] or u['corrupt']:
                 problems.append('UDP %s: %d duplicated, %d corrupted' %
                                 (way, u['dup'], u['corrupt']))
-            outside = sum(c for a, b, c in u['loss-spans']
-                          if b < window[0] or a > window[1])
+            outside = [(a, c) for a, b, c in u['loss-spans']
+                       if b < window[0] or a > window[1]]
             if outside:
                 problems.append('UDP %s: %d datagrams lost outside the '
-                                'migration' % (way, outside))
+                                'migration (sent at %s s after migrate)' %
+                                (way, sum(c for a, c in outside),
+                                 ', '.join('%+.3f' % (a - t_mig)
+                                           for a, c in outside)))
         # traffic after the migration (or its failure), each way, on each
         # protocol
         after = []
@@ -716,6 +719,9 @@ class Scenario:
             tl.append((stop[0], 'the source VM stops (event STOP)'))
         if resume:
             tl.append((resume[0], 'the destination VM runs (event RESUME)'))
+        tl += [(at(e), 'queue %d back on the guest\'s rings (event '
+                'VFIO_I40EVF_HANDOVER)' % e['data']['queue'])
+               for e in r['events-b'] if e['event'] == 'VFIO_I40EVF_HANDOVER']
         tl.append((r['t-complete'], "query-migrate says '%s'" % r['status']))
         # The guest's clock, known from the moment flows connected, stood
         # still while the VM did

@@ -98,6 +98,21 @@ def sh(cmd, **kw):
 
 # -- namespaces ------------------------------------------------------------
 
+def propagation():
+    """What unshare --propagation gets: 'private' makes the new mount
+    namespace's mounts invisible outside; in a chroot (fresh-check) '/'
+    is no mount point and cannot be made private, and where no mount is
+    shared (hosts without systemd) 'unchanged' keeps them invisible too."""
+    with open('/proc/self/mountinfo') as f:
+        mounts = [line.split() for line in f]
+    if any(m[4] == '/' for m in mounts):
+        return 'private'
+    if any(field.startswith('shared:') for m in mounts for field in m[6:]):
+        sys.exit('a chroot whose mounts are shared with the host: the '
+                 'test\'s mounts would show outside it')
+    return 'unchanged'
+
+
 def enter(extra_args):
     """Continue this script, with extra_args added, as PID 1 of new
     network, mount and PID namespaces (their private /proc included);
@@ -106,7 +121,8 @@ def enter(extra_args):
     sys.stdout.flush()
     try:
         os.execvp('unshare', ['unshare', '--net', '--mount', '--propagation',
-                              'private', '--pid', '--fork', '--kill-child',
+                              propagation(), '--pid', '--fork',
+                              '--kill-child',
                               '--mount-proc', '--', sys.executable,
                               os.path.abspath(sys.argv[0])] + sys.argv[1:] +
                   list(extra_args))
@@ -215,7 +231,7 @@ class Host:
         os.makedirs(self.dir)
         self.log = open(os.path.join(self.dir, 'libvirtd.out'), 'w')
         self.proc = subprocess.Popen(
-            ['unshare', '--mount', '--propagation', 'private', 'sh',
+            ['unshare', '--mount', '--propagation', propagation(), 'sh',
              os.path.join(HERE, 'libvirtd.sh'), self.dir, uuid],
             stdin=subprocess.DEVNULL, stdout=self.log,
             stderr=subprocess.STDOUT, preexec_fn=netns.die_with_parent)

@@ -35,6 +35,7 @@
 #include "qemu/main-loop.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
+#include "qapi/qapi-events-vfio-i40evf.h"
 #include "hw/pci/msix.h"
 #include "hw/qdev-properties.h"
 #include "hw/core/qdev-prop-internal.h"
@@ -418,6 +419,7 @@ static void relay_handover(I40EVFTrap *t, unsigned int q)
     size_t len = sizeof(struct virtchnl_vsi_queue_config_info) +
                  2 * sizeof(struct virtchnl_queue_pair_info);
     g_autofree struct virtchnl_vsi_queue_config_info *cfg = g_malloc0(len);
+    g_autofree char *path = NULL;
     bool direct;
 
     if (relay_call(t, q, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs))) {
@@ -455,6 +457,8 @@ static void relay_handover(I40EVFTrap *t, unsigned int q)
     i40evf_hw_write(t, I40E_QTX_TAIL1(q), tx->tail % tx->len);
     t->relay_handovers++;
     trace_i40evf_relay_handover(q, tx->tail % tx->len, rx->tail % rx->len);
+    path = object_get_canonical_path(OBJECT(t->vdev));
+    qapi_event_send_vfio_i40evf_handover(path, q);
 }
 
 static void relay_bh(void *opaque)
