@@ -50,7 +50,7 @@
 #define RELAY_POLL_US   500
 #define ANNOUNCE_LEN    60
 
-/* I40EVFRelay.guest_rs: what each TX slot holds */
+/* I40EVFRelay.tx_flags: what each TX slot holds */
 #define TXF_RS          1       /* the guest asked for a write-back */
 #define TXF_EOP         2       /* a packet ends here */
 
@@ -112,10 +112,41 @@ static bool at_limit(const I40EVFRelay *r)
 }
 
 /*
- * Copy what the guest posted, up to the limit, into the relay ring and
- * move the VF's tail.  Every TX packet asks for a write-back in the
- * relay ring: that is how QEMU sees it leave.
+ * The guest's next posted descriptor into the relay ring.  Every TX
+ * packet asks for a write-back there: that is how QEMU sees it leave.
  */
+static bool relay_copy(I40EVFTrap *t, I40EVFRelay *r, bool tx,
+                       unsigned int q)
+{
+    uint8_t d[I40E_RX_DESC_SIZE];
+    uint64_t pos = r->posted;
+
+    if (pci_dma_read(relay_pdev(t), guest_slot(r, tx, pos), d,
+                     desc_size(tx)) != MEMTX_OK) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: queue %u: %s ring not "
+                      "readable\n", t->vdev->vbasedev.name, q,
+                      tx ? "TX" : "RX");
+        return false;
+    }
+    if (tx) {
+        uint64_t qw1 = ldq_le_p(d + 8);
+        bool data = (qw1 & I40E_TXD_DTYPE_MASK) == I40E_TXD_DTYPE_DATA;
+
+        r->tx_flags[pos % r->len] =
+            (tx_data_eop(qw1) ? TXF_EOP : 0) |
+            (data && ((qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_RS) ?
+             TXF_RS : 0);
+        if (tx_data_eop(qw1)) {
+            stq_le_p(d + 8, qw1 | ((uint64_t)I40E_TXD_CMD_RS <<
+                                   I40E_TXD_CMD_SHIFT));
+        }
+    }
+    memcpy(relay_slot(r, tx, pos), d, desc_size(tx));
+    r->posted++;
+    return true;
+}
+
+/* Copy what the guest posted, up to the limit, and move the VF's tail. */
 static void relay_post(I40EVFTrap *t, bool tx, unsigned int q)
 {
     I40EVFRelay *r = relay_of(t, tx, q);
@@ -123,36 +154,14 @@ static void relay_post(I40EVFTrap *t, bool tx, unsigned int q)
 
     for (;;) {
         while (r->posted < MIN(r->tail, r->limit)) {
-            uint8_t d[I40E_RX_DESC_SIZE];
-            uint64_t pos = r->posted;
-
-            if (pci_dma_read(relay_pdev(t), guest_slot(r, tx, pos), d,
-                             desc_size(tx)) != MEMTX_OK) {
-                qemu_log_mask(LOG_GUEST_ERROR, "%s: queue %u: %s ring not "
-                              "readable\n", t->vdev->vbasedev.name, q,
-                              tx ? "TX" : "RX");
+            if (!relay_copy(t, r, tx, q)) {
                 return;
             }
-            if (tx) {
-                uint64_t qw1 = ldq_le_p(d + 8);
-
-                r->guest_rs[pos % r->len] =
-                    (tx_data_eop(qw1) ? TXF_EOP : 0) |
-                    ((qw1 & I40E_TXD_DTYPE_MASK) == I40E_TXD_DTYPE_DATA &&
-                     (qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_RS ?
-                     TXF_RS : 0);
-                if (tx_data_eop(qw1)) {
-                    stq_le_p(d + 8, qw1 | ((uint64_t)I40E_TXD_CMD_RS <<
-                                           I40E_TXD_CMD_SHIFT));
-                }
-            }
-            memcpy(relay_slot(r, tx, pos), d, desc_size(tx));
-            r->posted++;
         }
         /* A packet that straddles the guest's wrap cannot stop there */
         if (!tx || r->posted != r->limit || r->tail <= r->limit ||
             r->limit == r->base ||
-            (r->guest_rs[(r->limit - 1) % r->len] & TXF_EOP)) {
+            (r->tx_flags[(r->limit - 1) % r->len] & TXF_EOP)) {
             break;
         }
         r->limit += r->len;
@@ -192,7 +201,7 @@ static void relay_scan_tx(I40EVFTrap *t, unsigned int q)
     for (uint64_t pos = r->done; pos < r->posted; pos++) {
         uint64_t qw1, wb;
 
-        if (!(r->guest_rs[pos % r->len] & TXF_EOP)) {
+        if (!(r->tx_flags[pos % r->len] & TXF_EOP)) {
             continue;
         }
         qw1 = relay_qw1(r, true, pos);
@@ -201,7 +210,7 @@ static void relay_scan_tx(I40EVFTrap *t, unsigned int q)
         }
         wb = cpu_to_le64(qw1);
         for (; r->done <= pos; r->done++) {
-            if (r->guest_rs[r->done % r->len] & TXF_RS) {
+            if (r->tx_flags[r->done % r->len] & TXF_RS) {
                 pci_dma_write(relay_pdev(t),
                               guest_slot(r, true, r->done) + 8, &wb, 8);
             }
@@ -380,7 +389,7 @@ static void relay_finish(I40EVFTrap *t)
     memory_region_set_enabled(&t->txtail_mr, false);
     memory_region_set_enabled(&t->rxtail_mr, t->tracking);
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        g_clear_pointer(&t->relay_tx[q].guest_rs, g_free);
+        g_clear_pointer(&t->relay_tx[q].tx_flags, g_free);
     }
     relay_unmap(t);
     trace_i40evf_relay_done(t->relay_handovers);
@@ -628,7 +637,7 @@ static void relay_prepare(I40EVFRelay *r, bool tx, uint64_t ring,
         .done = head,
         .tail = head + (tail + len - head % len) % len,
         .limit = tx ? QEMU_ALIGN_UP(head, len) : UINT64_MAX,
-        .guest_rs = tx ? g_malloc0(len) : NULL,
+        .tx_flags = tx ? g_malloc0(len) : NULL,
     };
 }
 
@@ -700,7 +709,7 @@ static void relay_announce(I40EVFTrap *t, uint8_t *frame, uint64_t iova)
                           I40E_TXD_CMD_ICRC) <<
               I40E_TXD_CMD_SHIFT) |
              ((uint64_t)ANNOUNCE_LEN << I40E_TXD_BUF_SZ_SHIFT));
-    r->guest_rs[r->base % r->len] = TXF_EOP;
+    r->tx_flags[r->base % r->len] = TXF_EOP;
     r->posted++;
 }
 

@@ -102,7 +102,7 @@ typedef struct I40EVFRelay {
     uint64_t posted;            /* handed to the VF */
     uint64_t done;              /* written back to the guest */
     uint64_t limit;             /* TX: not handed over beyond (a wrap) */
-    uint8_t *guest_rs;          /* TX: the guest asked for a write-back */
+    uint8_t *tx_flags;          /* TX: what each slot holds (TXF_*) */
     uint64_t rate_pos;          /* how fast it moves: done at rate_ms */
     int64_t rate_ms;
     uint64_t per_s;             /* descriptors a second, lately */
