@@ -631,8 +631,9 @@ static void exchange(Fixture *f, const char *tag, uint32_t seq, bool tx,
 /*
  * Ring continuity (resume=relay): the guest's indices are at 37 and
  * three TX frames are posted that the source's VF never sent (its
- * server was stopped).  On the destination the guest goes on without a
- * reset: the pending frames leave once, after the announcement of the
+ * server was stopped).  On the destination, whose shadow is the
+ * source's, the guest goes on without a reset: the pending frames leave
+ * once, after the announcement of the
  * guest's MAC; its next descriptors complete in order from slot 40 (TX)
  * and 37 (RX) through the relay rings; once both indices are at slot 0
  * the queue is back on the guest's rings and its doorbells untrapped.
@@ -646,7 +647,7 @@ static void test_migrate_relay(void)
     struct pollfd pfd;
     size_t len, n;
     uint32_t seq;
-    QDict *vf, *r, *ev;
+    QDict *vf, *r, *ev, *src;
     Fixture f, g;
 
     fixture_up(&f);
@@ -659,6 +660,7 @@ static void test_migrate_relay(void)
         slot[i] = qiavf_tx_post(&f.d, 0, frame, len, 0, 0, 0);
     }
     qiavf_irq_clear(&f.d, 1);
+    src = query_vf(&f);
     fixture_host(&g, VF_MAC, VF_VSI + 2, uri, NULL);
     migrate(f.qs, g.qs, uri);
     /* The source's VF is stopped for good: nothing leaves it any more */
@@ -692,8 +694,14 @@ static void test_migrate_relay(void)
     hmp = qtest_hmp(g.qs->qts, "info vfio-i40evf");
     g_assert_nonnull(strstr(hmp, "queue 0 relayed: TX next 40 tail 40, "
                             "RX next 37 tail 36"));
+    /* The destination's shadow is the source's, on another VSI */
     g_assert_cmpint(qdict_get_int(qdict_get_qdict(vf, "shadow"), "vsi-id"),
                     ==, VF_VSI + 2);
+    qdict_del(qdict_get_qdict(vf, "shadow"), "vsi-id");
+    qdict_del(qdict_get_qdict(src, "shadow"), "vsi-id");
+    g_assert_true(qobject_is_equal(qdict_get(vf, "shadow"),
+                                   qdict_get(src, "shadow")));
+    qobject_unref(src);
     qobject_unref(vf);
 
     /* TX up to the wrap, where it waits for RX */
