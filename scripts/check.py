@@ -44,6 +44,8 @@ def programs(src, obj):
          {}, 300),
         ('nested', [os.path.join(src, 'tests/e2e/nested.py'), '--build', obj],
          {}, 600),
+        ('nested', [os.path.join(src, 'tests/e2e/nested.py'), '--build', obj,
+                    '--iavf'], {}, 960),
         ('migration', [os.path.join(src, 'tests/e2e/migration.py'),
                        '--build', obj], {}, 300),
         ('libvirt', [os.path.join(src, 'tests/libvirt/run.py'), '--build',

@@ -6,7 +6,9 @@
 # bring up the loopback (migrations go over it) and the virtio-net
 # interface on the VFs' link (the other end of their frames), and run the
 # qtest of vfio-i40evf (e2e.qtest) with the project's QEMU (e2e.qemu),
-# killed if it runs longer than e2e.timeout seconds.
+# killed if it runs longer than e2e.timeout seconds: all of its tests, or
+# e2e.only.  With e2e.peer-ip, the peer interface gets that address and
+# the qtest the kernel and initramfs of an iavf guest (e2e.guest).
 # Results are "E2E <key> <value>" lines on the console.  The qtest's
 # output is shown as it comes, and again once it has ended, between
 # "E2E tap-begin" and "E2E tap-end", where kernel messages cannot cut it.
@@ -37,11 +39,19 @@ for n in /sys/class/net/*; do
 done
 ip link set "$peer" up
 say peer "$peer"
+# With an iavf guest (nested.py --iavf) the peer has an address to ping
+if [ "$(arg peer-ip)" ]; then
+    ip addr add "$(arg peer-ip)/24" dev "$peer"
+    export VFIO_I40EVF_PEER_IP="$(arg peer-ip)"
+    export VFIO_I40EVF_GUEST="$(arg guest | tr , ' ')"
+fi
 
+only=$(arg only)
 : > /tmp/tap
 VFIO_I40EVF_HOSTS="${vfs# }" VFIO_I40EVF_PEER="$peer" \
     QTEST_QEMU_BINARY="$(arg qemu)" \
-    timeout "$(arg timeout)" "$(arg qtest)" --tap -k > /tmp/tap 2>&1 &
+    timeout "$(arg timeout)" "$(arg qtest)" --tap -k \
+    ${only:+-p "$only"} > /tmp/tap 2>&1 &
 qtest=$!
 tail -f /tmp/tap &
 wait $qtest

@@ -163,10 +163,9 @@ static void fixture_up(Fixture *f, const char *host, unsigned int nqueues)
     qiavf_up(&f->d, nqueues);
 }
 
-static QDict *query_vf(Fixture *f)
+static QDict *query_vf_of(QTestState *qts)
 {
-    QDict *rsp = qtest_qmp(f->qs->qts,
-                           "{ 'execute': 'x-query-vfio-i40evf' }");
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'x-query-vfio-i40evf' }");
     QList *list = qdict_get_qlist(rsp, "return");
     QDict *vf;
 
@@ -176,6 +175,11 @@ static QDict *query_vf(Fixture *f)
     qobject_ref(vf);
     qobject_unref(rsp);
     return vf;
+}
+
+static QDict *query_vf(Fixture *f)
+{
+    return query_vf_of(f->qs->qts);
 }
 
 static int64_t trapped(QDict *vf, const char *block)
@@ -537,36 +541,44 @@ static char *query_str(QTestState *qts, const char *cmd, const char *key)
 }
 
 /*
- * @f's VM migrates over the loopback to @g's, on the other VF, with
- * @props for its vfio-i40evf; the source is gone after, and @g goes on
- * with @f's driver.  A migration that fails, or does not end within
- * WAIT_MS, fails the test.
+ * The VM of @from migrates over the loopback to that of @to, started with
+ * -incoming defer.  A migration that fails, or that has not ended with
+ * the destination running after @ms, fails the test.
  */
-static void migrate_to(Fixture *f, Fixture *g, const char *props)
+static void migrate_vm(QTestState *from, QTestState *to, int64_t ms)
 {
-    int64_t end = g_get_monotonic_time() + WAIT_MS * 1000;
+    int64_t end = g_get_monotonic_time() + ms * 1000;
     g_autofree char *uri = NULL;
     g_autofree char *st = NULL;
 
-    vm_start(g, hosts[1], props, "-incoming defer");
-    set_capabilities(f->qs->qts);
-    set_capabilities(g->qs->qts);
-    uri = listen_incoming(g->qs->qts);
-    qtest_qmp_assert_success(f->qs->qts, "{ 'execute': 'migrate', "
+    set_capabilities(from);
+    set_capabilities(to);
+    uri = listen_incoming(to);
+    qtest_qmp_assert_success(from, "{ 'execute': 'migrate', "
                              "'arguments': { 'uri': %s } }", uri);
     do {
         g_assert_cmpint(g_get_monotonic_time(), <, end);
         g_usleep(10 * 1000);
         g_free(st);
-        st = query_str(f->qs->qts, "query-migrate", "status");
+        st = query_str(from, "query-migrate", "status");
         g_assert_cmpstr(st, !=, "failed");
     } while (strcmp(st, "completed"));
     do {
         g_assert_cmpint(g_get_monotonic_time(), <, end);
         g_usleep(10 * 1000);
         g_free(st);
-        st = query_str(g->qs->qts, "query-status", "status");
+        st = query_str(to, "query-status", "status");
     } while (strcmp(st, "running"));
+}
+
+/*
+ * @f's VM migrates to @g's, on the other VF, with @props for its
+ * vfio-i40evf; the source is gone after, and @g goes on with @f's driver.
+ */
+static void migrate_to(Fixture *f, Fixture *g, const char *props)
+{
+    vm_start(g, hosts[1], props, "-incoming defer");
+    migrate_vm(f->qs->qts, g->qs->qts, WAIT_MS);
     migrate_allocator(&f->qs->alloc, &g->qs->alloc);
     vm_stop(f);
     g->d = f->d;
@@ -717,13 +729,151 @@ static void test_migrate_relay(void)
     vm_stop(&g);
 }
 
+/*
+ * A guest with the real iavf driver (nested-guest-init.sh), under TCG: it
+ * boots slowly inside a TCG guest.
+ */
+#define GUEST_MEM_MB    256
+#define GUEST_WAIT_MS   (600 * 1000)
+#define MIGRATE_WAIT_MS (180 * 1000)
+#define PINGS           10
+
+static const char *guest_kernel, *guest_initrd, *guest_peer;
+
+static QTestState *guest_start(const char *host, const char *console,
+                               const char *extra)
+{
+    g_autofree char *ip = g_strdup(guest_peer);
+
+    /* The guest's address: the peer's with host part 2 */
+    strcpy(strrchr(ip, '.'), ".2");
+    return qtest_initf("-accel tcg,tb-size=64 -M q35 -m %d -nodefaults "
+                       "-no-reboot -kernel %s -initrd %s "
+                       "-append 'console=ttyS0 panic=-1 quiet e2e.ip=%s "
+                       "e2e.peer=%s' -serial file:%s "
+                       "-device vfio-i40evf,host=%s,id=vf %s", GUEST_MEM_MB,
+                       guest_kernel, guest_initrd, ip, guest_peer, console,
+                       host, extra);
+}
+
+/* The highest sequence number of a ping reply on the console, or -1 */
+static int64_t last_reply(const char *console)
+{
+    g_autofree char *text = NULL;
+    int64_t seq = -1;
+
+    if (!g_file_get_contents(console, &text, NULL, NULL)) {
+        return -1;
+    }
+    for (const char *p = text; (p = strstr(p, " seq=")); p += 5) {
+        seq = MAX(seq, g_ascii_strtoll(p + 5, NULL, 10));
+    }
+    return seq;
+}
+
+/* Until a reply numbered @seq or later is on the console */
+static void wait_reply(const char *console, int64_t seq, int64_t ms)
+{
+    int64_t end = g_get_monotonic_time() + ms * 1000;
+    g_autofree char *text = NULL;
+
+    while (last_reply(console) < seq) {
+        if (g_get_monotonic_time() >= end) {
+            g_file_get_contents(console, &text, NULL, NULL);
+            g_test_message("no ping reply %" PRId64 " after %" PRId64
+                           " ms; the guest's console:\n%s", seq, ms,
+                           text ?: "(none)");
+            g_assert_not_reached();
+        }
+        g_usleep(100 * 1000);
+    }
+}
+
+/* iavf logged no reset on the console */
+static void check_no_driver_reset(const char *console)
+{
+    static const char *const resets[] = {
+        "Reset indication", "Scheduling reset task", "Hardware reset detected",
+    };
+    g_autofree char *text = NULL;
+
+    g_assert_true(g_file_get_contents(console, &text, NULL, NULL));
+    for (int i = 0; i < ARRAY_SIZE(resets); i++) {
+        if (strstr(text, resets[i])) {
+            g_test_message("the guest's driver reset; its console:\n%s",
+                           text);
+            g_assert_null(strstr(text, resets[i]));
+        }
+    }
+}
+
+/*
+ * The real iavf driver on vfio-i40evf: the guest pings the peer through
+ * its VF, is live-migrated to a VM on the other VF, and goes on pinging;
+ * its driver never logs a reset.
+ */
+static void test_iavf_guest(void)
+{
+    g_autofree char *dir = NULL, *con_a = NULL, *con_b = NULL;
+    int64_t before, after;
+    QTestState *a, *b;
+    QDict *vf;
+
+    if (!have_vfs()) {
+        return;
+    }
+    if (!guest_kernel || !guest_initrd || !guest_peer) {
+        g_test_skip("needs an iavf guest (VFIO_I40EVF_GUEST: its kernel and "
+                    "initramfs) and the peer's IPv4 address "
+                    "(VFIO_I40EVF_PEER_IP): tests/e2e/nested.py --iavf runs "
+                    "this");
+        return;
+    }
+    dir = g_dir_make_tmp("vfio-i40evf-guest-XXXXXX", NULL);
+    con_a = g_build_filename(dir, "source", NULL);
+    con_b = g_build_filename(dir, "destination", NULL);
+
+    a = guest_start(hosts[0], con_a, "");
+    wait_reply(con_a, PINGS, GUEST_WAIT_MS);
+    b = guest_start(hosts[1], con_b, "-incoming defer");
+    migrate_vm(a, b, MIGRATE_WAIT_MS);
+    before = last_reply(con_a);
+    qtest_quit(a);
+
+    wait_reply(con_b, before + PINGS, WAIT_MS * 3);
+    after = last_reply(con_b);
+    g_test_message("ping replies: last before %" PRId64 ", %" PRId64
+                   " after", before, after);
+    check_no_driver_reset(con_a);
+    check_no_driver_reset(con_b);
+    vf = query_vf_of(b);
+    g_assert_cmpstr(qdict_get_str(vf, "mailbox"), ==, "up");
+    g_assert_cmpint(trapped(vf, "passthrough"), ==, 0);
+    qobject_unref(vf);
+    qtest_quit(b);
+    unlink(con_a);
+    unlink(con_b);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     const char *vfs = g_getenv("VFIO_I40EVF_HOSTS");
+    const char *guest;
 
     g_test_init(&argc, &argv, NULL);
     hosts = vfs ? g_strsplit(vfs, " ", 0) : NULL;
     peer_if = g_getenv("VFIO_I40EVF_PEER");
+    guest = g_getenv("VFIO_I40EVF_GUEST");
+    if (guest) {
+        g_auto(GStrv) files = g_strsplit(guest, " ", 2);
+
+        if (g_strv_length(files) == 2) {
+            guest_kernel = g_strdup(files[0]);
+            guest_initrd = g_strdup(files[1]);
+        }
+    }
+    guest_peer = g_getenv("VFIO_I40EVF_PEER_IP");
 
     qtest_add_func("/vfio-i40evf/bringup-traffic", test_bringup_traffic);
     qtest_add_func("/vfio-i40evf/reset/vf", test_reset_vf);
@@ -732,6 +882,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-i40evf/unplug", test_unplug);
     qtest_add_func("/vfio-i40evf/migration/relay", test_migrate_relay);
     qtest_add_func("/vfio-i40evf/migration/reset", test_migrate_reset);
+    qtest_add_func("/vfio-i40evf/iavf-guest/migration", test_iavf_guest);
 
     return g_test_run();
 }
