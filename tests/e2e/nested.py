@@ -175,9 +175,11 @@ def report(tap, out, iavf, elapsed):
     bound = [d for d in res.get('driver', []) if ' vfio-pci ' in d]
     groups = {d.split()[-1] for d in bound}
     tap.check(len(bound) == len(VFS) and len(groups) == len(VFS) and
-              res.get('peer', [''])[0],
+              res.get('peer', [''])[0] and
+              'DMAR-IR: Enabled IRQ remapping' in out,
               'L1 binds both VFs to vfio-pci, each in an IOMMU group of its '
-              'own, behind the virtual IOMMU', console)
+              'own, behind the virtual IOMMU (interrupt remapping on)',
+              console)
 
     inner = out.partition('E2E tap-begin\n')[2].partition('E2E tap-end')[0]
     lines = inner.splitlines()
