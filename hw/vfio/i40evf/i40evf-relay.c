@@ -45,7 +45,7 @@
 #include "trace.h"
 
 #define TXTAIL_PAGE     QEMU_ALIGN_DOWN(I40E_QTX_TAIL1(0), 4 * KiB)
-#define RELAY_HOLD_MS   100
+#define RELAY_HOLD_MS   40
 #define RATE_MS         20
 #define RELAY_POLL_US   500
 #define ANNOUNCE_LEN    60
