@@ -38,6 +38,7 @@
 #define DMA_SIZE        (ATQ_BUF_OFF + I40EVF_MBX_BUF_SIZE)
 
 #define POLL_US         200
+#define UNREADABLE_POLL_US  (100 * 1000)
 
 /*
  * IOVAs above this stay clear of guest memory and of every BAR: no x86
@@ -98,10 +99,11 @@ static void arq_post(I40EVFTrap *t, uint32_t idx)
     set_desc_addr(d, t->iova + ARQ_BUF_OFF + idx * I40EVF_MBX_BUF_SIZE);
 }
 
+/* A VF that reads all ones is looked at less often: each read fails */
 static void poll_schedule(I40EVFTrap *t)
 {
-    timer_mod(t->poll_timer,
-              qemu_clock_get_us(QEMU_CLOCK_REALTIME) + POLL_US);
+    timer_mod(t->poll_timer, qemu_clock_get_us(QEMU_CLOCK_REALTIME) +
+              (t->unreadable_since ? UNREADABLE_POLL_US : POLL_US));
 }
 
 static bool vector0_hooked(I40EVFTrap *t)
@@ -245,10 +247,36 @@ static void mbx_dead(I40EVFTrap *t)
     if (t->inflight) {
         fail_inflight(t, "device gone");
     }
+    /* What waited for the VF to come back gets the same answer */
+    while ((t->inflight = QSIMPLEQ_FIRST(&t->backlog))) {
+        QSIMPLEQ_REMOVE_HEAD(&t->backlog, next);
+        t->backlog_len--;
+        fail_inflight(t, "device gone");
+    }
     t->state = I40EVF_MBX_DEAD;
     i40evf_migration_update_blocker(t);
     poll_update(t);
     i40evf_trap_deliver(t, VIRTCHNL_OP_EVENT, 0, (uint8_t *)&ev, sizeof(ev));
+}
+
+/*
+ * A VF reads all ones while its host resets it (an FLR) and when it is
+ * gone (surprise removal, its vfio-user server dead): taken for a reset
+ * at first, for dead once it has read so for I40EVF_DEAD_MS.
+ */
+static void mbx_unreadable(I40EVFTrap *t)
+{
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+
+    if (!t->unreadable_since) {
+        t->unreadable_since = now;
+        if (t->state == I40EVF_MBX_UP) {
+            i40evf_mbx_down(t);
+            i40evf_trap_hw_reset(t);
+        }
+    } else if (now - t->unreadable_since >= I40EVF_DEAD_MS) {
+        mbx_dead(t);
+    }
 }
 
 /*
@@ -264,9 +292,10 @@ bool i40evf_mbx_check(I40EVFTrap *t)
     }
     arqlen = i40evf_hw_read(t, I40E_VF_ARQLEN1);
     if (arqlen == UINT32_MAX) {
-        mbx_dead(t);
+        mbx_unreadable(t);
         return false;
     }
+    t->unreadable_since = 0;
     if (t->state == I40EVF_MBX_UP && !(arqlen & I40E_VF_AQLEN_ENABLE)) {
         arq_drain(t, false);
         i40evf_mbx_down(t);

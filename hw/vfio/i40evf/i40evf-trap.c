@@ -261,8 +261,9 @@ static uint64_t mbx_mmio_read(void *opaque, hwaddr off, unsigned size)
 
     if (addr == I40E_VFGEN_RSTAT) {
         t->trapped[I40EVF_BLOCK_MAILBOX]++;
-        /* A VF that is gone stays "reset in progress" for the guest */
-        val = i40evf_mbx_check(t) || t->state == I40EVF_MBX_DOWN
+        /* A VF that reads all ones is "in reset" for the guest */
+        val = i40evf_mbx_check(t) ||
+              (t->state == I40EVF_MBX_DOWN && !t->unreadable_since)
               ? i40evf_hw_read(t, addr) : I40E_VFR_INPROGRESS;
     } else if (i40e_vf_aq_decode(addr, &arq, &field)) {
         t->trapped[I40EVF_BLOCK_MAILBOX]++;

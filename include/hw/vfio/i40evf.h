@@ -29,6 +29,8 @@
 /* Guest requests that wait for the hardware before the ATQ stalls */
 #define I40EVF_MBX_BACKLOG      32
 #define I40EVF_MBX_TIMEOUT_MS   1000
+/* A VF that reads all ones for this long is gone, not being reset */
+#define I40EVF_DEAD_MS          1000
 
 /* Where a trapped access landed, for the QMP counters */
 typedef enum I40EVFTrapBlock {
@@ -161,6 +163,7 @@ typedef struct I40EVFTrap {
     unsigned int backlog_len;
     I40EVFRequest *inflight;    /* sent, its reply not yet seen */
     bool reset_pending;         /* RESET_VF sent, the VF not yet reset */
+    int64_t unreadable_since;   /* ms: the VF reads all ones since then */
     int64_t deadline_ms;        /* for either */
     QEMUTimer *poll_timer;
 
