@@ -9,14 +9,16 @@ VfioUserServer, one per run, on the same tap) and the guest's NIC is the
 passthrough device with its mailbox trapped against plain vfio-user-pci.
 
 The guest sends --mbytes to a TCP sink on the host, then receives as much
-from a TCP source; the host times both and counts the tap's packets.
-Prints a table of measured Mbit/s and packets/s and the ratio of the first
-NIC to the second.  Needs root and a build (make).  The tap device, its
+from a TCP source; the host times both and counts the tap's packets.  Each
+guest program of --tool (netpump's large writes, busybox nc's small ones)
+is measured in turn.  Prints a table per program of measured Mbit/s and
+packets/s and the ratio of the first NIC to the second.  Needs root and a build (make).  The tap device, its
 address, the servers and the vfio-user server QEMUs live in a network
 namespace of the benchmark's own (tests/e2e/netns.py).
 """
 
 import argparse
+import copy
 import os
 import shutil
 import socket
@@ -39,6 +41,8 @@ EMULATED = ('igb', 'i40e-vf')
 # Passed through from an x-remote server's i40e-vf over vfio-user
 VFIO_USER = ('vfio-user-i40evf', 'vfio-user-pci')
 MEM = 1024              # MiB; with a vfio-user NIC the server's memfd size
+# MiB each way when --mbytes is not given: nc moves a quarter as fast
+MBYTES = {'netpump': 512, 'nc': 128}
 
 
 def tap_counter(name):
@@ -156,14 +160,17 @@ def main():
     ap.add_argument('--nic', default='i40e-vf,igb',
                     help='the two NICs to compare, A,B: the ratio is A/B '
                     '(of %s)' % ', '.join(EMULATED + VFIO_USER))
-    ap.add_argument('--mbytes', type=int, default=512)
+    ap.add_argument('--mbytes', type=int,
+                    help='MiB each way (default: %s)' %
+                    ', '.join('%d for %s' % (m, t) for t, m in MBYTES.items()))
     ap.add_argument('--smp', default='1 2',
                     help='guest vCPU counts to measure, e.g. "1 2"')
     ap.add_argument('--runs', type=int, default=3,
                     help='runs per NIC; the median is reported')
-    ap.add_argument('--tool', choices=('netpump', 'nc'), default='netpump',
-                    help='guest program: netpump (large writes) or busybox '
-                    'nc (small ones)')
+    ap.add_argument('--tool', default='netpump,nc',
+                    help='guest programs to measure, in turn: netpump '
+                    '(large writes), busybox nc (1 KiB writes, one TCP '
+                    'stream like an ordinary program)')
     ap.add_argument('--coalesce', type=int, metavar='USECS',
                     help='the same fixed interrupt moderation for both NICs '
                     '(ethtool -C, adaptive off; see guest-bench.sh for '
@@ -179,6 +186,9 @@ def main():
             set(nics) - set(EMULATED + VFIO_USER):
         ap.error('--nic: two different NICs of %s' %
                  ', '.join(EMULATED + VFIO_USER))
+    args.tools = args.tool.split(',')
+    if not args.tools or set(args.tools) - set(MBYTES):
+        ap.error('--tool: a comma-separated list of %s' % ', '.join(MBYTES))
     if not netns.inside():
         # The kernel comes from the archive: before the network is left.
         args.guest = tempfile.mkdtemp(prefix='i40evf-bench-')
@@ -194,13 +204,20 @@ def main():
 
 
 def measure(args):
+    for tool in args.tools:
+        one = copy.copy(args)
+        one.tool, one.mbytes = tool, args.mbytes or MBYTES[tool]
+        measure_tool(one)
+
+
+def measure_tool(args):
     qemu = os.path.join(args.build, 'qemu-system-x86_64')
     nic_a, nic_b = args.nic.split(',')
     # The server maps guest RAM: a memfd of e2e.GUEST_MEM, for both NICs
     mem = e2e.GUEST_MEM if {nic_a, nic_b} & set(VFIO_USER) else MEM
     print('guest linux %s, TCG, %d MiB, tap with vnet headers, one TCP '
-          'stream, %d MiB each way, median of %d runs alternating' %
-          (args.kernel, mem, args.mbytes, args.runs))
+          'stream, %s, %d MiB each way, median of %d runs alternating' %
+          (args.kernel, mem, args.tool, args.mbytes, args.runs))
     print('%-6s %-17s %12s %12s %12s %12s' % ('vCPUs', 'NIC', 'TX Mbit/s',
                                               'TX pkt/s', 'RX Mbit/s',
                                               'RX pkt/s'))
