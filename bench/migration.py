@@ -13,8 +13,9 @@ migrates both VMs, one after the other; --runs runs.
 
 Measured per VM and run: query-migrate's downtime, the device's share of it
 (x-query-vfio-i40evf 'device-downtime-us' on the source, stopping its
-queues, and on the destination, loading its state), STOP (source) to
-RESUME (destination) from QMP's event timestamps, and the application bytes
+queues, and on the destination, loading its state and starting the
+queues), STOP (source) to RESUME (destination) from QMP's event
+timestamps, and the application bytes
 that arrived each way (TCP records and UDP datagrams), in 100 ms bins:
 guest to peer when the peer received them, peer to guest when the guest's
 TCP acknowledged them (TCP_INFO bytes_acked, sampled every 10 ms) and, for

@@ -851,7 +851,8 @@ def report(results, elapsed):
                dev['trapped']['passthrough']))
     share = [(side, vf[key][0]['device-downtime-us']) for side, key in
              (('source (stopping its queues)', 'query-a-after'),
-              ('destination (loading its state)', 'query-b'))
+              ('destination (loading its state, starting the queues)',
+               'query-b'))
              if vf.get(key) and 'device-downtime-us' in vf[key][0]]
     if share:
         print("  the device's share of the downtime: %s" % ', '.join(

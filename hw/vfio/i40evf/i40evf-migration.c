@@ -385,7 +385,14 @@ static void i40evf_vm_state_change(void *opaque, bool running,
             i40evf_mbx_post(t, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs));
         }
     }
-    i40evf_relay_start(t);
+    if (t->relaying) {
+        int64_t start = qemu_clock_get_us(QEMU_CLOCK_REALTIME);
+
+        /* The vCPUs wait for the queues: part of the device's downtime */
+        i40evf_relay_start(t);
+        t->device_downtime_us += qemu_clock_get_us(QEMU_CLOCK_REALTIME) -
+                                 start;
+    }
     if (t->resume_reset) {
         struct virtchnl_pf_event ev = {
             .event = cpu_to_le32(VIRTCHNL_EVENT_RESET_IMPENDING),
