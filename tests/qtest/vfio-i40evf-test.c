@@ -495,19 +495,6 @@ static void test_unplug(void)
     vm_stop(&f);
 }
 
-/* The virtchnl counters at the head of i40e's i40e_eth_stats */
-static void get_stats(Fixture *f, struct virtchnl_eth_stats *st)
-{
-    struct virtchnl_queue_select qs = { .vsi_id = cpu_to_le16(f->d.vsi_id) };
-    uint8_t reply[QIAVF_AQ_BUF];
-    uint16_t len;
-
-    g_assert_cmpint(qiavf_call(&f->d, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs),
-                               reply, &len), ==, 0);
-    g_assert_cmpuint(len, >=, sizeof(*st));
-    memcpy(st, reply, sizeof(*st));
-}
-
 static void set_capabilities(QTestState *qts)
 {
     qtest_qmp_assert_success(qts, "{ 'execute': 'migrate-set-capabilities', "
@@ -605,14 +592,14 @@ static void test_migrate_reset(void)
     }
     fixture_up(&f, hosts[0], 2);
     check_traffic(&f, "before migration", 4);
-    get_stats(&f, &before);
+    qiavf_get_stats(&f.d, &before);
     source_vsi = f.d.vsi_id;
     migrate_to(&f, &g, ",resume=reset");
 
     wait_reset_detected(&g);
     check_recover(&g, 0);
     g_assert_cmpint(g.d.vsi_id, !=, source_vsi);
-    get_stats(&g, &after);
+    qiavf_get_stats(&g.d, &after);
     g_assert_cmpuint(le64_to_cpu(after.tx_unicast), ==,
                      le64_to_cpu(before.tx_unicast) + 4);
     g_assert_cmpuint(le64_to_cpu(after.rx_bytes), >,
@@ -672,7 +659,7 @@ static void test_migrate_relay(void)
     for (seq = 0; seq < 37; seq++) {
         exchange(&f, "before", seq, true, true);
     }
-    get_stats(&f, &before);
+    qiavf_get_stats(&f.d, &before);
     migrate_to(&f, &g, "");
     relay_pinned = locked_kib(g.qs->qts);
 
@@ -720,7 +707,7 @@ static void test_migrate_relay(void)
     g_assert_cmpint(trapped(vf, "passthrough"), ==, 0);
     qobject_unref(vf);
 
-    get_stats(&g, &after);
+    qiavf_get_stats(&g.d, &after);
     g_assert_cmpuint(le64_to_cpu(after.tx_unicast), ==,
                      le64_to_cpu(before.tx_unicast) + 64 - 37 + 8);
     g_assert_cmpuint(le64_to_cpu(after.rx_unicast), ==,

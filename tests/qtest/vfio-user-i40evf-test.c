@@ -522,19 +522,6 @@ static void check_traffic(Fixture *f, const char *tag)
     g_assert_cmpmem(buf, n, frame, len);
 }
 
-/* The virtchnl counters at the head of i40e's i40e_eth_stats */
-static void get_stats(Fixture *f, struct virtchnl_eth_stats *st)
-{
-    struct virtchnl_queue_select qs = { .vsi_id = cpu_to_le16(f->d.vsi_id) };
-    uint8_t reply[QIAVF_AQ_BUF];
-    uint16_t len;
-
-    g_assert_cmpint(qiavf_call(&f->d, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs),
-                               reply, &len), ==, 0);
-    g_assert_cmpuint(len, >=, sizeof(*st));
-    memcpy(st, reply, sizeof(*st));
-}
-
 static char *migration_uri(void)
 {
     return g_strdup_printf("unix:%s/vfio-user-i40evf-mig-%d.sock",
@@ -556,7 +543,7 @@ static void test_migrate_reset(void)
 
     fixture_up(&f);
     check_traffic(&f, "before migration");
-    get_stats(&f, &before);
+    qiavf_get_stats(&f.d, &before);
     g_assert_cmpuint(le64_to_cpu(before.tx_unicast), >=, 1);
     fixture_host(&g, VF_MAC, VF_VSI + 2, uri, "reset");
     migrate(f.qs, g.qs, uri);
@@ -571,7 +558,7 @@ static void test_migrate_reset(void)
     wait_reset_detected(&g);
     check_recover(&g, 0);
     /* The guest's counters go on from the source's */
-    get_stats(&g, &after);
+    qiavf_get_stats(&g.d, &after);
     g_assert_cmpuint(le64_to_cpu(after.tx_unicast), ==,
                      le64_to_cpu(before.tx_unicast) + 1);
     g_assert_cmpuint(le64_to_cpu(after.rx_bytes), >,

@@ -255,6 +255,19 @@ int32_t qiavf_call(QIavf *d, uint32_t v_opcode, const void *msg,
     g_assert_not_reached();
 }
 
+/* The virtchnl counters at the head of i40e's i40e_eth_stats */
+void qiavf_get_stats(QIavf *d, struct virtchnl_eth_stats *st)
+{
+    struct virtchnl_queue_select qs = { .vsi_id = cpu_to_le16(d->vsi_id) };
+    uint8_t reply[QIAVF_AQ_BUF];
+    uint16_t len;
+
+    g_assert_cmpint(qiavf_call(d, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs),
+                               reply, &len), ==, 0);
+    g_assert_cmpuint(len, >=, sizeof(*st));
+    memcpy(st, reply, sizeof(*st));
+}
+
 void qiavf_get_resources(QIavf *d, uint32_t caps)
 {
     uint8_t buf[QIAVF_AQ_BUF];

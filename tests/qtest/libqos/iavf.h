@@ -100,6 +100,7 @@ bool qiavf_recv_wait(QIavf *d, uint32_t *v_opcode, int32_t *v_retval,
 void qiavf_drain_events(QIavf *d);
 void qiavf_negotiate(QIavf *d, uint32_t caps);
 void qiavf_get_resources(QIavf *d, uint32_t caps);
+void qiavf_get_stats(QIavf *d, struct virtchnl_eth_stats *st);
 
 /* Interrupts: MSI-X messages are written into qiavf's memory. */
 void qiavf_irq_init(QIavf *d);
