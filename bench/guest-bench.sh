@@ -19,18 +19,13 @@ while [ "$(cat /sys/class/net/eth0/carrier)" != 1 ] && [ $n -gt 0 ]; do
     sleep 0.1; n=$((n-1))
 done
 ip addr add "$(arg ip)/24" dev eth0
-# Optionally the same fixed interrupt moderation on every NIC.  QEMU's igb
-# counts the driver's EITR interval in 1.024 us units where the 82576 has
-# 0.25 us ones, so igb gets a quarter of the microseconds to throttle as
-# long as asked; it pairs TX with RX, so rx-usecs sets both.
+# Optionally the same fixed interrupt moderation on every NIC (igb pairs TX
+# with RX, so rx-usecs sets both).
 if [ "$(arg coalesce)" ]; then
-    usecs=$(arg coalesce)
-    driver=$(basename "$(readlink /sys/class/net/eth0/device/driver)")
-    [ "$driver" = igb ] && usecs=$((usecs / 4))
     ethtool -C eth0 adaptive-rx off adaptive-tx off 2>/dev/null
-    ethtool -C eth0 rx-usecs "$usecs" 2>/dev/null
-    ethtool -C eth0 tx-usecs "$usecs" 2>/dev/null
-    [ "$(ethtool -c eth0 | sed -n 's/^rx-usecs: *//p')" = "$usecs" ] &&
+    ethtool -C eth0 rx-usecs "$(arg coalesce)" 2>/dev/null
+    ethtool -C eth0 tx-usecs "$(arg coalesce)" 2>/dev/null
+    [ "$(ethtool -c eth0 | sed -n 's/^rx-usecs: *//p')" = "$(arg coalesce)" ] &&
         echo "BENCH coalesce $(arg coalesce)"
 fi
 echo "BENCH driver $(basename "$(readlink /sys/class/net/eth0/device/driver)")"

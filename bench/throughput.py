@@ -173,8 +173,8 @@ def main():
                     'stream like an ordinary program)')
     ap.add_argument('--coalesce', type=int, metavar='USECS',
                     help='the same fixed interrupt moderation for both NICs '
-                    '(ethtool -C, adaptive off; see guest-bench.sh for '
-                    'igb) instead of the drivers\' adaptive defaults')
+                    '(ethtool -C, adaptive off) instead of the drivers\' '
+                    'adaptive defaults')
     ap.add_argument('--each', action='store_true',
                     help='also print every run\'s numbers as it ends')
     ap.add_argument('--qemu-arg', action='append', default=[],

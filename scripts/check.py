@@ -36,6 +36,8 @@ def programs(src, obj):
                    '--tap', '-k'], qtest_env, 120),
         ('qtest', [os.path.join(obj, 'tests/qtest/vfio-user-i40evf-test'),
                    '--tap', '-k'], qtest_env, 300),
+        ('qtest', [os.path.join(obj, 'tests/qtest/igb-eitr-test'), '--tap',
+                   '-k'], qtest_env, 60),
         ('qos', [os.path.join(obj, 'tests/qtest/qos-test'), '--tap', '-k'],
          qtest_env, 900),
         ('e2e', [os.path.join(src, 'tests/e2e/run.py'), '--build', obj],
