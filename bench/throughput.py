@@ -12,9 +12,10 @@ The guest sends --mbytes to a TCP sink on the host, then receives as much
 from a TCP source; the host times both and counts the tap's packets.  Each
 guest program of --tool (netpump's large writes, busybox nc's small ones)
 is measured in turn.  Prints a table per program of measured Mbit/s and
-packets/s and the ratio of the first NIC to the second.  Needs root and a build (make).  The tap device, its
-address, the servers and the vfio-user server QEMUs live in a network
-namespace of the benchmark's own (tests/e2e/netns.py).
+packets/s and the ratio of the first NIC to the second.  Needs root and a
+build (make).  The tap device, its address, the servers and the vfio-user
+server QEMUs live in a network namespace of the benchmark's own
+(tests/e2e/netns.py).
 """
 
 import argparse

@@ -39,7 +39,8 @@ for n in /sys/class/net/*; do
 done
 ip link set "$peer" up
 say peer "$peer"
-# With an iavf guest (nested.py --iavf) the peer has an address to ping
+# With an iavf guest (nested.py --iavf) the peer has an address to ping:
+# L1's own interface on the outer QEMU's hub, not the machine's
 if [ "$(arg peer-ip)" ]; then
     ip addr add "$(arg peer-ip)/24" dev "$peer"
     export VFIO_I40EVF_PEER_IP="$(arg peer-ip)"

@@ -218,7 +218,7 @@ def main():
     ap.add_argument('--build', required=True, help='QEMU build directory')
     ap.add_argument('--iavf', action='store_true',
                     help='the slow variant: a guest with the real iavf '
-                    'driver inside L1, migrated (make check-e2e)')
+                    'driver inside L1, migrated (make check runs both)')
     ap.add_argument('--timeout', type=int,
                     help='hard limit on the outer QEMU run, seconds '
                     '(default 540, with --iavf 900)')

@@ -624,10 +624,10 @@ static void exchange(Fixture *f, const char *tag, uint32_t seq, bool tx,
  * three TX frames are posted that the source's VF never sent (its
  * server was stopped).  On the destination, whose shadow is the
  * source's, the guest goes on without a reset: the pending frames leave
- * once, after the announcement of the
- * guest's MAC; its next descriptors complete in order from slot 40 (TX)
- * and 37 (RX) through the relay rings; once both indices are at slot 0
- * the queue is back on the guest's rings and its doorbells untrapped.
+ * once, after the announcement of the guest's MAC; its next descriptors
+ * complete in order from slot 40 (TX) and 37 (RX) through the relay
+ * rings; once both indices are at slot 0 the queue is back on the
+ * guest's rings and its doorbells untrapped.
  */
 static void test_migrate_relay(void)
 {
