@@ -27,6 +27,7 @@ I40EVFTrap *i40evf_trap_of(Object *obj)
 
 static void i40evf_device_realize(PCIDevice *pdev, Error **errp)
 {
+    ERRP_GUARD();
     I40EVFDeviceClass *ic = I40EVF_DEVICE_GET_CLASS(pdev);
     I40EVFTrap *t = i40evf_trap_of(OBJECT(pdev));
     VFIOPCIDevice *vdev = VFIO_PCI_DEVICE(pdev);

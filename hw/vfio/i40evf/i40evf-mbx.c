@@ -200,6 +200,7 @@ static void fail_inflight(I40EVFTrap *t, const char *why)
     trace_i40evf_mbx_fail(virtchnl_op_name(req->v_opcode), req->v_opcode,
                           why);
     req->v_retval = VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR;
+    req->unanswered = true;
     if (!req->internal) {
         t->ops[MIN(req->v_opcode, I40EVF_OPS - 1)].unanswered++;
         i40evf_trap_deliver(t, req->v_opcode, req->v_retval, NULL, 0);
@@ -611,15 +612,18 @@ void i40evf_mbx_post(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
 }
 
 /*
- * A request of QEMU's own, answered before it returns: the PF's status,
- * or VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR with @errp set.
+ * A request of QEMU's own, answered before it returns.  False, with
+ * @errp set, if the PF did not answer or answered with a status other
+ * than success; that status goes to @status if the caller wants it.
  */
-int32_t i40evf_mbx_call(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
-                        uint16_t len, void *reply, uint16_t *reply_len,
-                        Error **errp)
+bool i40evf_mbx_call(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
+                     uint16_t len, void *reply, uint16_t *reply_len,
+                     int32_t *status, Error **errp)
 {
+    ERRP_GUARD();
     I40EVFRequest *req = internal_request(v_opcode, msg, len);
-    int32_t ret;
+    const char *op = virtchnl_op_name(v_opcode);
+    int32_t ret = VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR;
 
     req->waiter = true;
     req->reply = g_malloc(I40EVF_MBX_BUF_SIZE);
@@ -630,12 +634,16 @@ int32_t i40evf_mbx_call(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
     if (!mbx_wait(t, req, errp)) {
         /* Still queued or out: let the mailbox free it */
         req->waiter = false;
-        return VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR;
+        error_prepend(errp, "%s (%u): ", op, v_opcode);
+        goto out;
     }
     ret = req->v_retval;
-    if (ret == VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR) {
-        error_setg(errp, "the PF did not answer %s",
-                   virtchnl_op_name(v_opcode));
+    if (req->unanswered) {
+        error_setg(errp, "the PF did not answer %s (%u) within %u ms",
+                   op, v_opcode, t->timeout_ms);
+    } else if (ret != VIRTCHNL_STATUS_SUCCESS) {
+        error_setg(errp, "the PF refused %s (%u): status %d", op, v_opcode,
+                   ret);
     } else if (reply) {
         memcpy(reply, req->reply, req->reply_len);
         *reply_len = req->reply_len;
@@ -643,7 +651,11 @@ int32_t i40evf_mbx_call(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
     g_free(req->buf);
     g_free(req->reply);
     g_free(req);
-    return ret;
+out:
+    if (status) {
+        *status = ret;
+    }
+    return ret == VIRTCHNL_STATUS_SUCCESS;
 }
 
 static void poll_timer_cb(void *opaque)

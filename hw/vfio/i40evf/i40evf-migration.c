@@ -140,11 +140,12 @@ static bool take_stats(I40EVFTrap *t, Error **errp)
     if (!t->shadow.active) {
         return true;
     }
-    if (i40evf_mbx_call(t, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs), stats,
-                        &len, errp) || len < 8 * I40EVF_STATS_WORDS) {
-        if (!*errp) {
-            error_setg(errp, "the PF did not give the VF's statistics");
-        }
+    if (!i40evf_mbx_call(t, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs), stats,
+                         &len, NULL, errp)) {
+        return false;
+    }
+    if (len < 8 * I40EVF_STATS_WORDS) {
+        error_setg(errp, "the PF gave %u bytes of statistics", len);
         return false;
     }
     for (int i = 0; i < I40EVF_STATS_WORDS; i++) {
@@ -162,7 +163,6 @@ static bool take_stats(I40EVFTrap *t, Error **errp)
 static bool quiesce(I40EVFTrap *t, Error **errp)
 {
     struct virtchnl_queue_select qs = queues_of(t);
-    int32_t ret;
 
     if (t->quiesced) {
         return true;
@@ -173,15 +173,10 @@ static bool quiesce(I40EVFTrap *t, Error **errp)
     if (!take_stats(t, errp)) {
         return false;
     }
-    if (qs.rx_queues || qs.tx_queues) {
-        ret = i40evf_mbx_call(t, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs),
-                              NULL, NULL, errp);
-        if (ret) {
-            if (!*errp) {
-                error_setg(errp, "the PF did not stop the queues (%d)", ret);
-            }
-            return false;
-        }
+    if ((qs.rx_queues || qs.tx_queues) &&
+        !i40evf_mbx_call(t, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs),
+                         NULL, NULL, NULL, errp)) {
+        return false;
     }
     /* Where the guest's rings stand, for the destination's relay */
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
@@ -251,15 +246,20 @@ static bool check_destination(I40EVFTrap *t, const I40EVFNegotiated *n,
     if (!n->major) {
         return true;            /* no driver has spoken to the VF yet */
     }
-    if (i40evf_mbx_call(t, VIRTCHNL_OP_VERSION, &ver, sizeof(ver), buf,
-                        &len, errp) ||
-        !n->active) {
-        return !*errp;
+    if (!i40evf_mbx_call(t, VIRTCHNL_OP_VERSION, &ver, sizeof(ver), buf,
+                         &len, NULL, errp)) {
+        return false;
     }
-    if (i40evf_mbx_call(t, VIRTCHNL_OP_GET_VF_RESOURCES, &caps, sizeof(caps),
-                        buf, &len, errp) ||
-        len < sizeof(*res) + sizeof(res->vsi_res[0])) {
-        error_setg(errp, "the PF did not grant resources");
+    if (!n->active) {
+        return true;
+    }
+    if (!i40evf_mbx_call(t, VIRTCHNL_OP_GET_VF_RESOURCES, &caps, sizeof(caps),
+                         buf, &len, NULL, errp)) {
+        return false;
+    }
+    if (len < sizeof(*res) + sizeof(res->vsi_res[0])) {
+        error_setg(errp, "the PF granted no VSI (%u bytes of resources)",
+                   len);
         return false;
     }
     if ((le32_to_cpu(res->vf_cap_flags) & n->granted_caps) !=

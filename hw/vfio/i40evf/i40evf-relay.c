@@ -395,21 +395,19 @@ static void relay_finish(I40EVFTrap *t)
     trace_i40evf_relay_done(t->relay_handovers);
 }
 
-static int32_t relay_call(I40EVFTrap *t, unsigned int q, uint32_t opcode,
-                          const void *msg, uint16_t len)
+static bool relay_call(I40EVFTrap *t, unsigned int q, uint32_t opcode,
+                       const void *msg, uint16_t len)
 {
     Error *err = NULL;
-    int32_t ret = i40evf_mbx_call(t, opcode, msg, len, NULL, NULL, &err);
 
-    if (ret) {
+    if (!i40evf_mbx_call(t, opcode, msg, len, NULL, NULL, NULL, &err)) {
         /* Not tried again: the queue pair is lost to the guest */
-        error_report("%s: queue %u not handed back: %s: %s (%d)",
-                     t->vdev->vbasedev.name, q, virtchnl_op_name(opcode),
-                     err ? error_get_pretty(err) : "refused", ret);
-        error_free(err);
+        error_reportf_err(err, "%s: queue %u not handed back: ",
+                          t->vdev->vbasedev.name, q);
         t->relay_tx[q].limit = UINT64_MAX;
+        return false;
     }
-    return ret;
+    return true;
 }
 
 /*
@@ -431,7 +429,7 @@ static void relay_handover(I40EVFTrap *t, unsigned int q)
     g_autofree char *path = NULL;
     bool direct;
 
-    if (relay_call(t, q, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs))) {
+    if (!relay_call(t, q, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs))) {
         return;
     }
     /* A frame may have come in since the check */
@@ -447,8 +445,8 @@ static void relay_handover(I40EVFTrap *t, unsigned int q)
         cfg->qpair[0].txq.dma_ring_addr = cpu_to_le64(tx->iova);
         cfg->qpair[0].rxq.dma_ring_addr = cpu_to_le64(rx->iova);
     }
-    if (relay_call(t, q, VIRTCHNL_OP_CONFIG_VSI_QUEUES, cfg, len) ||
-        relay_call(t, q, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs))) {
+    if (!relay_call(t, q, VIRTCHNL_OP_CONFIG_VSI_QUEUES, cfg, len) ||
+        !relay_call(t, q, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs))) {
         return;
     }
     if (!direct) {
@@ -786,14 +784,9 @@ bool i40evf_replay(I40EVFTrap *t, GArray *plan, Error **errp)
 {
     for (guint i = 0; i < plan->len; i++) {
         I40EVFShadowMsg *m = &g_array_index(plan, I40EVFShadowMsg, i);
-        int32_t ret = i40evf_mbx_call(t, m->opcode, m->buf, m->len, NULL,
-                                      NULL, errp);
 
-        if (ret) {
-            if (!*errp) {
-                error_setg(errp, "the PF refused %s (%d)",
-                           virtchnl_op_name(m->opcode), ret);
-            }
+        if (!i40evf_mbx_call(t, m->opcode, m->buf, m->len, NULL, NULL, NULL,
+                             errp)) {
             return false;
         }
     }
@@ -859,12 +852,10 @@ void i40evf_relay_start(I40EVFTrap *t)
     memory_region_set_enabled(&t->txtail_mr, true);
     memory_region_set_enabled(&t->rxtail_mr, true);
     if ((qs.rx_queues || qs.tx_queues) &&
-        i40evf_mbx_call(t, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs), NULL,
-                        NULL, &err)) {
-        error_report("%s: the queues did not start: %s",
-                     t->vdev->vbasedev.name,
-                     err ? error_get_pretty(err) : "the PF refused");
-        error_free(err);
+        !i40evf_mbx_call(t, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs), NULL,
+                         NULL, NULL, &err)) {
+        error_reportf_err(err, "%s: the queues did not start: ",
+                          t->vdev->vbasedev.name);
     }
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
         if (t->relay_tx[q].active) {

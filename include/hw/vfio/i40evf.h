@@ -63,6 +63,7 @@ typedef struct I40EVFRequest {
     bool internal;
     bool waiter;
     bool done;
+    bool unanswered;            /* timed out, or the VF was reset or gone */
     int32_t v_retval;
     uint8_t *reply;             /* I40EVF_MBX_BUF_SIZE bytes */
     uint16_t reply_len;
@@ -237,9 +238,9 @@ void i40evf_trap_reset(I40EVFTrap *t);
 bool i40evf_mbx_init(I40EVFTrap *t, Error **errp);
 void i40evf_mbx_exit(I40EVFTrap *t);
 void i40evf_mbx_submit(I40EVFTrap *t, I40EVFRequest *req);
-int32_t i40evf_mbx_call(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
-                        uint16_t len, void *reply, uint16_t *reply_len,
-                        Error **errp);
+bool i40evf_mbx_call(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
+                     uint16_t len, void *reply, uint16_t *reply_len,
+                     int32_t *status, Error **errp);
 void i40evf_mbx_post(I40EVFTrap *t, uint32_t v_opcode, const void *msg,
                      uint16_t len);
 bool i40evf_mbx_wait_idle(I40EVFTrap *t, Error **errp);
