@@ -25,6 +25,21 @@ I40EVFTrap *i40evf_trap_of(Object *obj)
     return (I40EVFTrap *)((char *)obj + ic->trap_offset);
 }
 
+/*
+ * The VF's vectors that QEMU sees first: vector 0, the mailbox's, always;
+ * the queue vectors while the relay runs.
+ */
+static void i40evf_device_msix(void *opaque, unsigned int nr)
+{
+    I40EVFTrap *t = opaque;
+
+    if (nr) {
+        i40evf_relay_vector(t, nr);
+    } else {
+        i40evf_trap_vector0(t);
+    }
+}
+
 static void i40evf_device_realize(PCIDevice *pdev, Error **errp)
 {
     ERRP_GUARD();
@@ -36,17 +51,29 @@ static void i40evf_device_realize(PCIDevice *pdev, Error **errp)
     if (*errp) {
         return;
     }
-    if (!i40evf_trap_realize(t, vdev, ic->migratable, errp)) {
+    if (!i40evf_trap_realize(t, vdev, errp)) {
         error_prepend(errp, "%s: ", vdev->vbasedev.name);
         ic->parent_exit(pdev);
+        return;
     }
+    i40evf_migration_init(t);
+    vdev->msix_intercept = i40evf_device_msix;
+    vdev->msix_intercept_opaque = t;
+    vdev->msix_intercepted = 1;
 }
 
 static void i40evf_device_exit(PCIDevice *pdev)
 {
     I40EVFDeviceClass *ic = I40EVF_DEVICE_GET_CLASS(pdev);
+    I40EVFTrap *t = i40evf_trap_of(OBJECT(pdev));
+    VFIOPCIDevice *vdev = VFIO_PCI_DEVICE(pdev);
 
-    i40evf_trap_exit(i40evf_trap_of(OBJECT(pdev)));
+    if (t->vdev) {
+        vdev->msix_intercepted = 0;
+        vdev->msix_intercept = NULL;
+        i40evf_migration_exit(t);
+        i40evf_trap_exit(t);
+    }
     ic->parent_exit(pdev);
 }
 

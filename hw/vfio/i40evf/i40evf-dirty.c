@@ -13,7 +13,8 @@
  * sync and the buffers posted since, except those still unwritten in
  * their slot, and all RX ring memory.  A write the VF made between two
  * syncs went into one of those, so the next pass sends it: nothing on
- * the destination is stale, and only written buffers are sent again.  The final sync comes after
+ * the destination is stale, and only written buffers are sent again.
+ * The final sync comes after
  * the queues are stopped, so it catches the last writes.
  */
 
@@ -25,10 +26,8 @@
 #include "hw/vfio/i40evf.h"
 #include "trace.h"
 
-#define RXTAIL_PAGE     QEMU_ALIGN_DOWN(I40E_QRX_TAIL1(0), 4 * KiB)
-
-static bool rx_ring(I40EVFTrap *t, unsigned int q, uint64_t *base,
-                    uint32_t *len, uint32_t *buf_size)
+static bool dirty_rx_ring(I40EVFTrap *t, unsigned int q, uint64_t *base,
+                          uint32_t *len, uint32_t *buf_size)
 {
     const struct virtchnl_rxq_info *rxq = &t->shadow.qpair[q].rxq;
 
@@ -41,7 +40,7 @@ static bool rx_ring(I40EVFTrap *t, unsigned int q, uint64_t *base,
     return *len && *len <= I40EVF_MAX_RING_LEN;
 }
 
-static void mark_dirty(uint64_t gpa, uint64_t len)
+static void dirty_mark_dirty(uint64_t gpa, uint64_t len)
 {
     MemoryRegionSection sec = memory_region_find(get_system_memory(), gpa,
                                                  len);
@@ -63,7 +62,7 @@ typedef struct RxPosting {
     uint32_t gen;
 } RxPosting;
 
-static void rx_post(I40EVFRxTrack *rt, uint32_t slot, uint64_t addr)
+static void dirty_rx_post(I40EVFRxTrack *rt, uint32_t slot, uint64_t addr)
 {
     RxPosting p = { .addr = addr, .slot = slot, .gen = ++rt->gen[slot] };
 
@@ -76,8 +75,8 @@ static void rx_post(I40EVFRxTrack *rt, uint32_t slot, uint64_t addr)
  * slot it was last posted to: its descriptor still holds its address and
  * no write-back.  A slot posted again since was written in between.
  */
-static bool rx_unwritten(I40EVFTrap *t, I40EVFRxTrack *rt, uint64_t base,
-                         const RxPosting *p)
+static bool dirty_rx_unwritten(I40EVFTrap *t, I40EVFRxTrack *rt, uint64_t base,
+                               const RxPosting *p)
 {
     uint64_t desc[2];
 
@@ -90,14 +89,14 @@ static bool rx_unwritten(I40EVFTrap *t, I40EVFRxTrack *rt, uint64_t base,
 }
 
 /* Record the buffers of descriptors [from, to) of RX queue @q. */
-static void rx_posted(I40EVFTrap *t, unsigned int q, uint32_t from,
-                      uint32_t to)
+static void dirty_rx_posted(I40EVFTrap *t, unsigned int q, uint32_t from,
+                            uint32_t to)
 {
-    I40EVFRxTrack *rt = &t->rx_track[q];
+    I40EVFRxTrack *rt = &t->dirty.rx_track[q];
     uint32_t len, buf_size;
     uint64_t base;
 
-    if (!rx_ring(t, q, &base, &len, &buf_size)) {
+    if (!dirty_rx_ring(t, q, &base, &len, &buf_size)) {
         return;
     }
     for (uint32_t i = from % len; i != to % len; i = (i + 1) % len) {
@@ -107,81 +106,52 @@ static void rx_posted(I40EVFTrap *t, unsigned int q, uint32_t from,
                          &addr, sizeof(addr)) != MEMTX_OK) {
             return;
         }
-        rx_post(rt, i, le64_to_cpu(addr));
+        dirty_rx_post(rt, i, le64_to_cpu(addr));
     }
 }
 
-static void rxtail_write(void *opaque, hwaddr off, uint64_t val,
-                         unsigned size)
+/* The guest posted RX buffers: recorded, and the VF gets the tail */
+static bool dirty_tail_write(void *opaque, bool tx, unsigned int q,
+                             uint32_t val)
 {
     I40EVFTrap *t = opaque;
-    hwaddr addr = RXTAIL_PAGE + off;
-    unsigned int q = (addr - I40E_QRX_TAIL1(0)) / 4;
 
-    if (addr < I40E_QRX_TAIL1(0) || q >= I40E_VF_MAX_QUEUES) {
-        t->trapped[I40EVF_BLOCK_PASSTHROUGH]++;
-        i40evf_hw_write(t, addr, val);
-        return;
-    }
-    t->trapped[I40EVF_BLOCK_RXTAIL]++;
-    /* The destination's relay owns the tail until its handover */
-    if (i40evf_relay_tail(t, false, q, val)) {
-        return;
-    }
-    if (t->tracking) {
-        rx_posted(t, q, t->rx_track[q].tail, val);
-        t->rx_track[q].tail = val;
-    }
-    i40evf_hw_write(t, addr, val);
+    dirty_rx_posted(t, q, t->dirty.rx_track[q].tail, val);
+    t->dirty.rx_track[q].tail = val;
+    return false;
 }
 
-static uint64_t rxtail_read(void *opaque, hwaddr off, unsigned size)
+static bool dirty_tail_read(void *opaque, bool tx, unsigned int q,
+                            uint32_t *val)
 {
-    I40EVFTrap *t = opaque;
-    hwaddr addr = RXTAIL_PAGE + off;
-    uint32_t val;
-
-    t->trapped[I40EVF_BLOCK_PASSTHROUGH]++;
-    if (addr < I40E_QRX_TAIL1(0) ||
-        !i40evf_relay_tail_read(t, false, (addr - I40E_QRX_TAIL1(0)) / 4,
-                                &val)) {
-        val = i40evf_hw_read(t, addr);
-    }
-    return val;
+    return false;
 }
-
-static const MemoryRegionOps rxtail_ops = {
-    .read = rxtail_read,
-    .write = rxtail_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 4, .max_access_size = 4 },
-    .impl = { .min_access_size = 4, .max_access_size = 4 },
-};
 
 /* Before each dirty bitmap sync */
 static int i40evf_dirty_sync(NotifierWithReturn *n, void *data, Error **errp)
 {
-    I40EVFTrap *t = container_of(n, I40EVFTrap, precopy_notifier);
+    I40EVFTrap *t = container_of(n, I40EVFTrap, dirty.precopy_notifier);
     PrecopyNotifyData *pnd = data;
     unsigned int marked = 0;
 
-    if (pnd->reason != PRECOPY_NOTIFY_BEFORE_BITMAP_SYNC || !t->tracking) {
+    if (pnd->reason != PRECOPY_NOTIFY_BEFORE_BITMAP_SYNC ||
+        !t->dirty.tracking) {
         return 0;
     }
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        I40EVFRxTrack *rt = &t->rx_track[q];
+        I40EVFRxTrack *rt = &t->dirty.rx_track[q];
         uint32_t len, buf_size;
         uint64_t base;
 
-        if (!rx_ring(t, q, &base, &len, &buf_size)) {
+        if (!dirty_rx_ring(t, q, &base, &len, &buf_size)) {
             continue;
         }
-        mark_dirty(base, (uint64_t)len * I40E_RX_DESC_SIZE);
+        dirty_mark_dirty(base, (uint64_t)len * I40E_RX_DESC_SIZE);
         for (guint i = 0; i < rt->to_mark->len; i++) {
             RxPosting *p = &g_array_index(rt->to_mark, RxPosting, i);
 
-            if (!rx_unwritten(t, rt, base, p)) {
-                mark_dirty(p->addr, buf_size);
+            if (!dirty_rx_unwritten(t, rt, base, p)) {
+                dirty_mark_dirty(p->addr, buf_size);
                 marked++;
             }
         }
@@ -195,7 +165,7 @@ static int i40evf_dirty_sync(NotifierWithReturn *n, void *data, Error **errp)
             }
         }
     }
-    trace_i40evf_dirty_sync(marked);
+    trace_i40evf_dirty_sync(i40evf_name(t), marked);
     return 0;
 }
 
@@ -206,14 +176,14 @@ static int i40evf_dirty_sync(NotifierWithReturn *n, void *data, Error **errp)
 void i40evf_dirty_start(I40EVFTrap *t)
 {
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        I40EVFRxTrack *rt = &t->rx_track[q];
+        I40EVFRxTrack *rt = &t->dirty.rx_track[q];
         uint32_t len, buf_size;
         uint64_t base;
 
         rt->posted = g_new0(uint64_t, I40EVF_MAX_RING_LEN);
         rt->gen = g_new0(uint32_t, I40EVF_MAX_RING_LEN);
         rt->to_mark = g_array_new(false, false, sizeof(RxPosting));
-        if (!rx_ring(t, q, &base, &len, &buf_size)) {
+        if (!dirty_rx_ring(t, q, &base, &len, &buf_size)) {
             continue;
         }
         for (uint32_t i = 0; i < len; i++) {
@@ -222,47 +192,49 @@ void i40evf_dirty_start(I40EVFTrap *t)
             if (pci_dma_read(PCI_DEVICE(t->vdev), base + i * I40E_RX_DESC_SIZE,
                              desc, sizeof(desc)) == MEMTX_OK &&
                 !(le64_to_cpu(desc[1]) & I40E_RXD_STATUS_DD)) {
-                rx_post(rt, i, le64_to_cpu(desc[0]));
+                dirty_rx_post(rt, i, le64_to_cpu(desc[0]));
             }
         }
-        rt->tail = i40evf_hw_read(t, I40E_QRX_TAIL1(q)) % len;
+        rt->tail = i40evf_hw_read(&t->mbx, I40E_QRX_TAIL1(q)) % len;
     }
-    t->tracking = true;
-    memory_region_set_enabled(&t->rxtail_mr, true);
-    trace_i40evf_dirty_tracking(true);
+    t->dirty.tracking = true;
+    t->dirty.hook.rx = true;
+    i40evf_trap_update_tails(t);
+    trace_i40evf_dirty_tracking(i40evf_name(t), true);
 }
 
 /* Migration is over, done or not: the tails are the VF's again. */
 void i40evf_dirty_stop(I40EVFTrap *t)
 {
-    if (!t->tracking) {
+    if (!t->dirty.tracking) {
         return;
     }
-    t->tracking = false;
-    memory_region_set_enabled(&t->rxtail_mr, t->relaying);
+    t->dirty.tracking = false;
+    t->dirty.hook.rx = false;
+    i40evf_trap_update_tails(t);
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        g_clear_pointer(&t->rx_track[q].posted, g_free);
-        g_clear_pointer(&t->rx_track[q].gen, g_free);
-        g_array_free(t->rx_track[q].to_mark, true);
-        t->rx_track[q].to_mark = NULL;
+        g_clear_pointer(&t->dirty.rx_track[q].posted, g_free);
+        g_clear_pointer(&t->dirty.rx_track[q].gen, g_free);
+        g_array_free(t->dirty.rx_track[q].to_mark, true);
+        t->dirty.rx_track[q].to_mark = NULL;
     }
-    trace_i40evf_dirty_tracking(false);
+    trace_i40evf_dirty_tracking(i40evf_name(t), false);
 }
 
 void i40evf_dirty_init(I40EVFTrap *t)
 {
-    memory_region_init_io(&t->rxtail_mr, OBJECT(t->vdev), &rxtail_ops, t,
-                          "i40evf-rx-tail-trap", 4 * KiB);
-    memory_region_set_enabled(&t->rxtail_mr, false);
-    memory_region_add_subregion_overlap(t->vdev->bars[0].region.mem,
-                                        RXTAIL_PAGE, &t->rxtail_mr, 1);
-    t->precopy_notifier.notify = i40evf_dirty_sync;
-    precopy_add_notifier(&t->precopy_notifier);
+    t->dirty.hook = (I40EVFTailHook) {
+        .write = dirty_tail_write,
+        .read = dirty_tail_read,
+        .opaque = t,
+    };
+    i40evf_trap_add_tail_hook(t, &t->dirty.hook);
+    t->dirty.precopy_notifier.notify = i40evf_dirty_sync;
+    precopy_add_notifier(&t->dirty.precopy_notifier);
 }
 
 void i40evf_dirty_exit(I40EVFTrap *t)
 {
     i40evf_dirty_stop(t);
-    precopy_remove_notifier(&t->precopy_notifier);
-    memory_region_del_subregion(t->vdev->bars[0].region.mem, &t->rxtail_mr);
+    precopy_remove_notifier(&t->dirty.precopy_notifier);
 }

@@ -10,7 +10,7 @@
 #include "monitor/hmp.h"
 #include "monitor/monitor.h"
 
-static void print_one(Monitor *mon, const VfioI40evfInfo *vf)
+static void info_print_one(Monitor *mon, const VfioI40evfInfo *vf)
 {
     const VfioI40evfShadow *s = vf->shadow;
     VfioI40evfRelayQueueList *rq;
@@ -58,7 +58,7 @@ void hmp_info_vfio_i40evf(Monitor *mon, const QDict *qdict)
         return;
     }
     for (l = list; l; l = l->next) {
-        print_one(mon, l->value);
+        info_print_one(mon, l->value);
     }
     qapi_free_VfioI40evfInfoList(list);
 }

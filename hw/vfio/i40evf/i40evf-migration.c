@@ -24,6 +24,8 @@
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
+#include "hw/qdev-properties.h"
+#include "hw/core/qdev-prop-internal.h"
 #include "hw/pci/msix.h"
 #include "migration/blocker.h"
 #include "migration/misc.h"
@@ -34,6 +36,25 @@
 #include "qapi/qapi-types-vfio-i40evf.h"
 #include "hw/vfio/i40evf.h"
 #include "trace.h"
+
+const PropertyInfo i40evf_prop_resume = {
+    .type = "VfioI40evfResume",
+    .description = "relay/reset",
+    .enum_table = &VfioI40evfResume_lookup,
+    .get = qdev_propinfo_get_enum,
+    .set = qdev_propinfo_set_enum,
+    .set_default_value = qdev_propinfo_set_default_value_enum,
+};
+
+static void mig_set_phase(I40EVFTrap *t, VfioI40evfMigrationPhase phase)
+{
+    if (t->mig.phase != phase) {
+        trace_i40evf_migration_phase(i40evf_name(t),
+                                     VfioI40evfMigrationPhase_str(t->mig.phase),
+                                     VfioI40evfMigrationPhase_str(phase));
+        t->mig.phase = phase;
+    }
+}
 
 static const VMStateDescription vmstate_i40evf_vector = {
     .name = "i40evf/vector",
@@ -48,7 +69,19 @@ static const VMStateDescription vmstate_i40evf_vector = {
     }
 };
 
-/* Queue contexts and MAC entries are wire-format bytes: endian-neutral */
+/* The same bytes as the shadow's MAC array once was, as one buffer */
+static const VMStateDescription vmstate_i40evf_mac = {
+    .name = "i40evf/mac",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_ARRAY(addr, I40EVFShadowMac, 6),
+        VMSTATE_UINT8(type, I40EVFShadowMac),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+/* Queue contexts are wire-format bytes: endian-neutral */
 static const VMStateDescription vmstate_i40evf_shadow = {
     .name = "i40evf/shadow",
     .version_id = 1,
@@ -71,8 +104,8 @@ static const VMStateDescription vmstate_i40evf_shadow = {
                              vmstate_i40evf_vector, I40EVFShadowVector),
         VMSTATE_UINT16(rx_enabled, I40EVFShadow),
         VMSTATE_UINT16(tx_enabled, I40EVFShadow),
-        VMSTATE_BUFFER_UNSAFE(macs, I40EVFShadow, 1,
-                              sizeof(((I40EVFShadow *)0)->macs)),
+        VMSTATE_STRUCT_ARRAY(macs, I40EVFShadow, I40EVF_SHADOW_MAX_MACS, 1,
+                             vmstate_i40evf_mac, I40EVFShadowMac),
         VMSTATE_UINT32(num_macs, I40EVFShadow),
         VMSTATE_UINT32_ARRAY(vlans, I40EVFShadow, I40EVF_SHADOW_VLAN_WORDS),
         VMSTATE_UINT16(promisc, I40EVFShadow),
@@ -87,7 +120,7 @@ static const VMStateDescription vmstate_i40evf_shadow = {
 };
 
 /* What no source could have sent: the stream is refused. */
-static bool shadow_plausible(const I40EVFShadow *s, Error **errp)
+static bool mig_shadow_plausible(const I40EVFShadow *s, Error **errp)
 {
     if (s->num_macs > I40EVF_SHADOW_MAX_MACS ||
         s->num_queue_pairs > I40E_VF_MAX_QUEUES ||
@@ -116,7 +149,7 @@ static bool shadow_plausible(const I40EVFShadow *s, Error **errp)
 }
 
 /* The queues' enable bits, as DISABLE_QUEUES and ENABLE_QUEUES want them */
-static struct virtchnl_queue_select queues_of(const I40EVFTrap *t)
+static struct virtchnl_queue_select mig_queues_of(const I40EVFTrap *t)
 {
     return (struct virtchnl_queue_select) {
         .vsi_id = cpu_to_le16(t->shadow.vsi_id),
@@ -129,18 +162,18 @@ static struct virtchnl_queue_select queues_of(const I40EVFTrap *t)
  * The VF's counters as the guest last could read them, for the
  * destination to add to its own VF's.
  */
-static bool take_stats(I40EVFTrap *t, Error **errp)
+static bool mig_take_stats(I40EVFTrap *t, Error **errp)
 {
     struct virtchnl_queue_select qs = { .vsi_id =
                                         cpu_to_le16(t->shadow.vsi_id) };
     g_autofree uint8_t *stats = g_malloc(I40EVF_MBX_BUF_SIZE);
     uint16_t len;
 
-    t->stats_sent_valid = false;
+    t->mig.stats_sent_valid = false;
     if (!t->shadow.active) {
         return true;
     }
-    if (!i40evf_mbx_call(t, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs), stats,
+    if (!i40evf_mbx_call(&t->mbx, VIRTCHNL_OP_GET_STATS, &qs, sizeof(qs), stats,
                          &len, NULL, errp)) {
         return false;
     }
@@ -149,9 +182,9 @@ static bool take_stats(I40EVFTrap *t, Error **errp)
         return false;
     }
     for (int i = 0; i < I40EVF_STATS_WORDS; i++) {
-        t->stats_sent[i] = t->stats_base[i] + ldq_le_p(stats + 8 * i);
+        t->mig.stats_sent[i] = t->stats_base[i] + ldq_le_p(stats + 8 * i);
     }
-    t->stats_sent_valid = true;
+    t->mig.stats_sent_valid = true;
     return true;
 }
 
@@ -160,31 +193,31 @@ static bool take_stats(I40EVFTrap *t, Error **errp)
  * the queues, so that the VF writes no guest memory any more.  Done when
  * the VM stops for the switchover, before the last RAM pass.
  */
-static bool quiesce(I40EVFTrap *t, Error **errp)
+static bool mig_quiesce(I40EVFTrap *t, Error **errp)
 {
-    struct virtchnl_queue_select qs = queues_of(t);
+    struct virtchnl_queue_select qs = mig_queues_of(t);
 
-    if (t->quiesced) {
+    if (t->mig.phase == VFIO_I40EVF_MIGRATION_PHASE_STOPPED) {
         return true;
     }
-    if (!i40evf_mbx_wait_idle(t, errp)) {
+    if (!i40evf_mbx_wait_idle(&t->mbx, errp)) {
         return false;
     }
-    if (!take_stats(t, errp)) {
+    if (!mig_take_stats(t, errp)) {
         return false;
     }
     if ((qs.rx_queues || qs.tx_queues) &&
-        !i40evf_mbx_call(t, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs),
+        !i40evf_mbx_call(&t->mbx, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs),
                          NULL, NULL, NULL, errp)) {
         return false;
     }
     /* Where the guest's rings stand, for the destination's relay */
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        t->tx_tail[q] = i40evf_hw_read(t, I40E_QTX_TAIL1(q));
-        t->rx_tail[q] = i40evf_hw_read(t, I40E_QRX_TAIL1(q));
+        t->mig.rings.tx_tail[q] = i40evf_hw_read(&t->mbx, I40E_QTX_TAIL1(q));
+        t->mig.rings.rx_tail[q] = i40evf_hw_read(&t->mbx, I40E_QRX_TAIL1(q));
     }
-    t->quiesced = true;
-    trace_i40evf_migration_quiesced(t->shadow.rx_enabled,
+    mig_set_phase(t, VFIO_I40EVF_MIGRATION_PHASE_STOPPED);
+    trace_i40evf_migration_quiesced(i40evf_name(t), t->shadow.rx_enabled,
                                     t->shadow.tx_enabled);
     return true;
 }
@@ -196,23 +229,23 @@ static int i40evf_pre_save(void *opaque)
 
     if (t->shadow_lost) {
         error_setg(&err, "the VF's configuration was not fully recorded");
-    } else if (t->quiesce_err) {
-        err = error_copy(t->quiesce_err);
+    } else if (t->mig.quiesce_err) {
+        err = error_copy(t->mig.quiesce_err);
     } else {
-        quiesce(t, &err);
+        mig_quiesce(t, &err);
     }
-    if (!err && !t->stats_sent_valid) {
-        memcpy(t->stats_sent, t->stats_base, sizeof(t->stats_sent));
+    if (!err && !t->mig.stats_sent_valid) {
+        memcpy(t->mig.stats_sent, t->stats_base, sizeof(t->mig.stats_sent));
     }
     if (err) {
-        error_prepend(&err, "%s: cannot migrate: ", t->vdev->vbasedev.name);
+        error_prepend(&err, "%s: cannot migrate: ", i40evf_name(t));
         error_report_err(err);
         return -EBUSY;
     }
     return 0;
 }
 
-static void negotiated_of(const I40EVFShadow *s, I40EVFNegotiated *n)
+static void mig_negotiated_of(const I40EVFShadow *s, I40EVFNegotiated *n)
 {
     *n = (I40EVFNegotiated) {
         .major = s->version.major,
@@ -232,8 +265,8 @@ static void negotiated_of(const I40EVFShadow *s, I40EVFNegotiated *n)
  * administrative MAC) must be the guest's.  A VF without one takes the
  * guest's own address, as the source's did.
  */
-static bool check_destination(I40EVFTrap *t, const I40EVFNegotiated *n,
-                              Error **errp)
+static bool mig_check_destination(I40EVFTrap *t, const I40EVFNegotiated *n,
+                                  Error **errp)
 {
     struct virtchnl_version_info ver = {
         cpu_to_le32(n->major), cpu_to_le32(n->minor),
@@ -246,14 +279,15 @@ static bool check_destination(I40EVFTrap *t, const I40EVFNegotiated *n,
     if (!n->major) {
         return true;            /* no driver has spoken to the VF yet */
     }
-    if (!i40evf_mbx_call(t, VIRTCHNL_OP_VERSION, &ver, sizeof(ver), buf,
+    if (!i40evf_mbx_call(&t->mbx, VIRTCHNL_OP_VERSION, &ver, sizeof(ver), buf,
                          &len, NULL, errp)) {
         return false;
     }
     if (!n->active) {
         return true;
     }
-    if (!i40evf_mbx_call(t, VIRTCHNL_OP_GET_VF_RESOURCES, &caps, sizeof(caps),
+    if (!i40evf_mbx_call(&t->mbx, VIRTCHNL_OP_GET_VF_RESOURCES, &caps,
+                         sizeof(caps),
                          buf, &len, NULL, errp)) {
         return false;
     }
@@ -282,8 +316,8 @@ static bool check_destination(I40EVFTrap *t, const I40EVFNegotiated *n,
                    "source's");
         return false;
     }
-    t->dst_vsi = le16_to_cpu(res->vsi_res[0].vsi_id);
-    memcpy(t->dst_mac, res->vsi_res[0].default_mac_addr, 6);
+    t->mig.dst_vsi = le16_to_cpu(res->vsi_res[0].vsi_id);
+    memcpy(t->mig.dst_mac, res->vsi_res[0].default_mac_addr, 6);
     return true;
 }
 
@@ -291,7 +325,7 @@ static bool check_destination(I40EVFTrap *t, const I40EVFNegotiated *n,
  * The loaded config to the device: its BARs first (a vfio-user server
  * routes register accesses by them), then what vfio-pci does.
  */
-static void restore_config(I40EVFTrap *t)
+static void mig_restore_config(I40EVFTrap *t)
 {
     PCIDevice *pdev = PCI_DEVICE(t->vdev);
 
@@ -309,6 +343,25 @@ static void restore_config(I40EVFTrap *t)
     vfio_pci_config_loaded(t->vdev, NULL);
 }
 
+/*
+ * How the guest's queues go on: on relay rings carrying its own over, or
+ * (resume=reset, or rings that cannot be carried over) after a VF reset.
+ */
+static bool mig_relay_setup(I40EVFTrap *t, Error **errp)
+{
+    const I40EVFRingPos *rings = t->mig.rings_valid ? &t->mig.rings : NULL;
+    const uint8_t *mac = buffer_is_zero(t->mig.dst_mac, 6) ? NULL
+                                                           : t->mig.dst_mac;
+
+    if (t->mig.resume == VFIO_I40EVF_RESUME_RESET) {
+        error_setg(errp, "resume=reset");
+        return false;
+    }
+    return i40evf_relay_possible(t, rings, errp) &&
+           i40evf_relay_setup(t, rings, t->mig.early_applied ?
+                              &t->mig.early_shadow : NULL, mac, errp);
+}
+
 static int i40evf_post_load(void *opaque, int version_id)
 {
     I40EVFTrap *t = opaque;
@@ -316,109 +369,130 @@ static int i40evf_post_load(void *opaque, int version_id)
     I40EVFNegotiated n;
     Error *err = NULL;
 
-    if (!shadow_plausible(&t->shadow, &err)) {
+    if (!mig_shadow_plausible(&t->shadow, &err)) {
         goto fail;
     }
     /* The VF's registers only decode once its config is the guest's */
-    restore_config(t);
-    negotiated_of(&t->shadow, &n);
+    mig_restore_config(t);
+    mig_negotiated_of(&t->shadow, &n);
     /* Checked before the switchover, unless the guest renegotiated since */
-    if (!t->early_checked || memcmp(&n, &t->early_negotiated, sizeof(n))) {
-        i40evf_mbx_down(t);
-        if (!check_destination(t, &n, &err)) {
+    if (t->mig.phase != VFIO_I40EVF_MIGRATION_PHASE_CHECKED ||
+        memcmp(&n, &t->mig.early_negotiated, sizeof(n))) {
+        i40evf_mbx_down(&t->mbx);
+        if (!mig_check_destination(t, &n, &err)) {
             goto fail;
         }
     }
-    memcpy(t->stats_base, t->stats_sent, sizeof(t->stats_base));
-    if (!t->tails_valid) {
+    memcpy(t->stats_base, t->mig.stats_sent, sizeof(t->stats_base));
+    if (!t->mig.rings_valid) {
         t->guest_vsi = t->shadow.vsi_id;
     }
     if (t->shadow.active) {
-        t->shadow.vsi_id = t->dst_vsi;
+        t->shadow.vsi_id = t->mig.dst_vsi;
     }
-    if (!i40evf_relay_possible(t, &err) || !i40evf_relay_setup(t, &err)) {
-        warn_report("%s: the guest's driver will reset its VF: %s",
-                    t->vdev->vbasedev.name, error_get_pretty(err));
-        g_clear_pointer(&err, error_free);
-        t->resume_reset = true;
+    if (mig_relay_setup(t, &err)) {
+        mig_set_phase(t, VFIO_I40EVF_MIGRATION_PHASE_LOADED);
+    } else {
+        warn_reportf_err(err, "%s: the guest's driver will reset its VF: ",
+                         i40evf_name(t));
+        mig_set_phase(t, VFIO_I40EVF_MIGRATION_PHASE_RESETTING);
     }
-    t->phase = VFIO_I40EVF_MIGRATION_PHASE_LOADED;
-    t->device_downtime_us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) - start;
+    t->mig.device_downtime_us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) -
+                                start;
     return 0;
 
 fail:
-    error_report("%s: cannot take over the guest's VF: %s",
-                 t->vdev->vbasedev.name, error_get_pretty(err));
-    error_free(err);
+    error_reportf_err(err, "%s: cannot take over the guest's VF: ",
+                      i40evf_name(t));
     return -EINVAL;
 }
 
-/*
- * When the VM runs again: on the source after a failed migration, the
- * queues go on where they stopped; on the destination, the guest learns
- * of a VF reset, as after a PF-initiated one (i40e_vc_reset_vf(vf, true)).
- */
-static void i40evf_vm_state_change(void *opaque, bool running,
-                                   RunState state)
+/* Source, the VM stopped for the switchover: stop the queues */
+static void mig_vm_stopped(I40EVFTrap *t, RunState state)
 {
-    I40EVFTrap *t = opaque;
+    int64_t start = qemu_clock_get_us(QEMU_CLOCK_REALTIME);
 
-    if (!running) {
-        if (state == RUN_STATE_FINISH_MIGRATE && !t->quiesce_err) {
-            int64_t start = qemu_clock_get_us(QEMU_CLOCK_REALTIME);
-
-            quiesce(t, &t->quiesce_err);
-            t->device_downtime_us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) -
-                                    start;
-            t->phase = VFIO_I40EVF_MIGRATION_PHASE_STOPPED;
-        }
+    if (state != RUN_STATE_FINISH_MIGRATE || t->mig.quiesce_err) {
         return;
     }
-    g_clear_pointer(&t->quiesce_err, error_free);
-    t->phase = VFIO_I40EVF_MIGRATION_PHASE_NONE;
-    if (t->quiesced) {
-        struct virtchnl_queue_select qs = queues_of(t);
+    mig_quiesce(t, &t->mig.quiesce_err);
+    t->mig.device_downtime_us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) -
+                                start;
+}
 
-        t->quiesced = false;
+/*
+ * Destination: the guest learns of a VF reset, as after a PF-initiated
+ * one (i40e_vc_reset_vf(vf, true)).
+ */
+static void mig_announce_reset(I40EVFTrap *t)
+{
+    struct virtchnl_pf_event ev = {
+        .event = cpu_to_le32(VIRTCHNL_EVENT_RESET_IMPENDING),
+        .severity = cpu_to_le32(VIRTCHNL_PF_EVENT_SEVERITY_CERTAIN_DOOM),
+    };
+
+    trace_i40evf_migration_resume(i40evf_name(t), "VF reset announced");
+    i40evf_trap_deliver(t, VIRTCHNL_OP_EVENT, 0, (uint8_t *)&ev, sizeof(ev));
+    i40evf_mbx_post(&t->mbx, VIRTCHNL_OP_RESET_VF, NULL, 0);
+}
+
+/*
+ * The VM runs again: on the source after a failed migration, the queues
+ * go on where they stopped; on the destination, on the relay rings or
+ * after a VF reset.
+ */
+static void mig_vm_resumed(I40EVFTrap *t)
+{
+    VfioI40evfMigrationPhase phase = t->mig.phase;
+    struct virtchnl_queue_select qs = mig_queues_of(t);
+    int64_t start = qemu_clock_get_us(QEMU_CLOCK_REALTIME);
+
+    g_clear_pointer(&t->mig.quiesce_err, error_free);
+    mig_set_phase(t, VFIO_I40EVF_MIGRATION_PHASE_NONE);
+    switch (phase) {
+    case VFIO_I40EVF_MIGRATION_PHASE_STOPPED:
         if (qs.rx_queues || qs.tx_queues) {
-            trace_i40evf_migration_resume("queues restarted");
-            i40evf_mbx_post(t, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs));
+            trace_i40evf_migration_resume(i40evf_name(t), "queues restarted");
+            i40evf_mbx_post(&t->mbx, VIRTCHNL_OP_ENABLE_QUEUES, &qs,
+                            sizeof(qs));
         }
-    }
-    if (t->relaying) {
-        int64_t start = qemu_clock_get_us(QEMU_CLOCK_REALTIME);
-
+        break;
+    case VFIO_I40EVF_MIGRATION_PHASE_LOADED:
         /* The vCPUs wait for the queues: part of the device's downtime */
         i40evf_relay_start(t);
-        t->device_downtime_us += qemu_clock_get_us(QEMU_CLOCK_REALTIME) -
-                                 start;
-    }
-    if (t->resume_reset) {
-        struct virtchnl_pf_event ev = {
-            .event = cpu_to_le32(VIRTCHNL_EVENT_RESET_IMPENDING),
-            .severity = cpu_to_le32(VIRTCHNL_PF_EVENT_SEVERITY_CERTAIN_DOOM),
-        };
-
-        t->resume_reset = false;
-        trace_i40evf_migration_resume("VF reset announced");
-        i40evf_trap_deliver(t, VIRTCHNL_OP_EVENT, 0, (uint8_t *)&ev,
-                            sizeof(ev));
-        i40evf_mbx_post(t, VIRTCHNL_OP_RESET_VF, NULL, 0);
+        t->mig.device_downtime_us += qemu_clock_get_us(QEMU_CLOCK_REALTIME) -
+                                     start;
+        break;
+    case VFIO_I40EVF_MIGRATION_PHASE_RESETTING:
+        mig_announce_reset(t);
+        break;
+    default:
+        break;
     }
 }
 
-static bool rings_needed(void *opaque)
+static void i40evf_vm_state_change(void *opaque, bool running,
+                                   RunState state)
+{
+    if (running) {
+        mig_vm_resumed(opaque);
+    } else {
+        mig_vm_stopped(opaque, state);
+    }
+}
+
+static bool mig_rings_needed(void *opaque)
 {
     I40EVFTrap *t = opaque;
 
     return t->shadow.rx_enabled | t->shadow.tx_enabled;
 }
 
-static int rings_post_load(void *opaque, int version_id)
+static int mig_rings_post_load(void *opaque, int version_id)
 {
     I40EVFTrap *t = opaque;
 
-    t->tails_valid = true;
+    t->mig.rings_valid = true;
     return 0;
 }
 
@@ -427,12 +501,14 @@ static const VMStateDescription vmstate_i40evf_rings = {
     .name = "i40evf/trap/rings",
     .version_id = 1,
     .minimum_version_id = 1,
-    .needed = rings_needed,
-    .post_load = rings_post_load,
+    .needed = mig_rings_needed,
+    .post_load = mig_rings_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT16(guest_vsi, I40EVFTrap),
-        VMSTATE_UINT32_ARRAY(tx_tail, I40EVFTrap, I40E_VF_MAX_QUEUES),
-        VMSTATE_UINT32_ARRAY(rx_tail, I40EVFTrap, I40E_VF_MAX_QUEUES),
+        VMSTATE_UINT32_ARRAY(mig.rings.tx_tail, I40EVFTrap,
+                             I40E_VF_MAX_QUEUES),
+        VMSTATE_UINT32_ARRAY(mig.rings.rx_tail, I40EVFTrap,
+                             I40E_VF_MAX_QUEUES),
         VMSTATE_END_OF_LIST()
     }
 };
@@ -444,18 +520,18 @@ const VMStateDescription vmstate_i40evf_trap = {
     .pre_save = i40evf_pre_save,
     .post_load = i40evf_post_load,
     .fields = (const VMStateField[]) {
-        VMSTATE_STRUCT(atq, I40EVFTrap, 1, vmstate_i40e_vf_aq,
+        VMSTATE_STRUCT(guest.atq, I40EVFTrap, 1, vmstate_i40e_vf_aq,
                        I40EVFAdminQueue),
-        VMSTATE_STRUCT(arq, I40EVFTrap, 1, vmstate_i40e_vf_aq,
+        VMSTATE_STRUCT(guest.arq, I40EVFTrap, 1, vmstate_i40e_vf_aq,
                        I40EVFAdminQueue),
-        VMSTATE_UINT32(icr01, I40EVFTrap),
-        VMSTATE_UINT32(icr01_unsignalled, I40EVFTrap),
-        VMSTATE_UINT32(icr0_ena, I40EVFTrap),
-        VMSTATE_BOOL(vec0_armed, I40EVFTrap),
-        VMSTATE_BOOL(vec0_pending, I40EVFTrap),
+        VMSTATE_UINT32(guest.icr01, I40EVFTrap),
+        VMSTATE_UINT32(guest.icr01_unsignalled, I40EVFTrap),
+        VMSTATE_UINT32(guest.icr0_ena, I40EVFTrap),
+        VMSTATE_BOOL(guest.vec0_armed, I40EVFTrap),
+        VMSTATE_BOOL(guest.vec0_pending, I40EVFTrap),
         VMSTATE_STRUCT(shadow, I40EVFTrap, 1, vmstate_i40evf_shadow,
                        I40EVFShadow),
-        VMSTATE_UINT64_ARRAY(stats_sent, I40EVFTrap, I40EVF_STATS_WORDS),
+        VMSTATE_UINT64_ARRAY(mig.stats_sent, I40EVFTrap, I40EVF_STATS_WORDS),
         VMSTATE_END_OF_LIST()
     },
     .subsections = (const VMStateDescription * const []) {
@@ -508,10 +584,10 @@ static int i40evf_save_setup(QEMUFile *f, void *opaque, Error **errp)
         early.bar[i] = pci_get_long(pdev->config + PCI_BASE_ADDRESS_0 + 4 * i);
     }
     early.command = pci_get_word(pdev->config + PCI_COMMAND);
-    negotiated_of(&t->shadow, &early.n);
+    mig_negotiated_of(&t->shadow, &early.n);
     early.shadow = t->shadow;
     i40evf_dirty_start(t);
-    t->phase = VFIO_I40EVF_MIGRATION_PHASE_PRE_COPY;
+    mig_set_phase(t, VFIO_I40EVF_MIGRATION_PHASE_PRE_COPY);
     return vmstate_save_state(f, &vmstate_i40evf_early, &early, NULL, errp);
 }
 
@@ -520,8 +596,8 @@ static void i40evf_save_cleanup(void *opaque)
     I40EVFTrap *t = opaque;
 
     i40evf_dirty_stop(t);
-    if (t->phase == VFIO_I40EVF_MIGRATION_PHASE_PRE_COPY) {
-        t->phase = VFIO_I40EVF_MIGRATION_PHASE_NONE;
+    if (t->mig.phase == VFIO_I40EVF_MIGRATION_PHASE_PRE_COPY) {
+        mig_set_phase(t, VFIO_I40EVF_MIGRATION_PHASE_NONE);
     }
 }
 
@@ -530,8 +606,8 @@ static void i40evf_save_cleanup(void *opaque)
  * VF now; at the switchover only what changed since is sent.  A PF that
  * refuses them (another trust or MAC policy) refuses the migration here.
  */
-static bool apply_early(I40EVFTrap *t, const I40EVFEarly *early,
-                        Error **errp)
+static bool mig_apply_early(I40EVFTrap *t, const I40EVFEarly *early,
+                            Error **errp)
 {
     const I40EVFShadow *s = &early->shadow;
     GArray *plan;
@@ -540,16 +616,16 @@ static bool apply_early(I40EVFTrap *t, const I40EVFEarly *early,
     if (!s->active) {
         return true;
     }
-    if (!shadow_plausible(s, errp)) {
+    if (!mig_shadow_plausible(s, errp)) {
         return false;
     }
-    plan = i40evf_shadow_plan_filters(s, NULL, t->dst_vsi,
-                                      buffer_is_zero(t->dst_mac, 6) ?
-                                      NULL : t->dst_mac);
-    ok = i40evf_replay(t, plan, errp);
+    plan = i40evf_shadow_plan_filters(s, NULL, t->mig.dst_vsi,
+                                      buffer_is_zero(t->mig.dst_mac, 6) ?
+                                      NULL : t->mig.dst_mac);
+    ok = i40evf_mbx_call_all(&t->mbx, plan, errp);
     i40evf_shadow_plan_free(plan);
-    t->early_applied = ok;
-    t->early_shadow = *s;
+    t->mig.early_applied = ok;
+    t->mig.early_shadow = *s;
     return ok;
 }
 
@@ -571,21 +647,18 @@ static int i40evf_load_early(QEMUFile *f, void *opaque, int version_id)
     /* Decoding, and DMA for the mailbox's replies */
     vfio_pci_write_config(pdev, PCI_COMMAND, early.command &
                           (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), 2);
-    i40evf_mbx_down(t);
-    if (!check_destination(t, &early.n, &err) ||
-        (version_id >= 2 && !apply_early(t, &early, &err))) {
+    i40evf_mbx_down(&t->mbx);
+    if (!mig_check_destination(t, &early.n, &err) ||
+        (version_id >= 2 && !mig_apply_early(t, &early, &err))) {
         goto fail;
     }
-    t->early_checked = true;
-    t->early_negotiated = early.n;
-    t->phase = VFIO_I40EVF_MIGRATION_PHASE_CHECKED;
-    trace_i40evf_migration_checked();
+    t->mig.early_negotiated = early.n;
+    mig_set_phase(t, VFIO_I40EVF_MIGRATION_PHASE_CHECKED);
     return migrate_switchover_ack() ? qemu_loadvm_approve_switchover() : 0;
 
 fail:
-    error_report("%s: cannot take over the guest's VF: %s",
-                 t->vdev->vbasedev.name, error_get_pretty(err));
-    error_free(err);
+    error_reportf_err(err, "%s: cannot take over the guest's VF: ",
+                      i40evf_name(t));
     return -EINVAL;
 }
 
@@ -606,56 +679,62 @@ static const SaveVMHandlers i40evf_early_handlers = {
  * longer describes it, or a device that stopped answering.  Management
  * (libvirt) asks for blockers before it starts a migration.
  */
-void i40evf_migration_update_blocker(I40EVFTrap *t)
+static void mig_update_blocker(I40EVFTrap *t)
 {
-    const char *why = t->shadow_lost ? "its configuration was not fully "
-                                       "recorded" :
-                      t->state == I40EVF_MBX_DEAD ? "the VF does not respond"
-                                                  : NULL;
+    const char *why = i40evf_trap_unmigratable(t);
     Error *err = NULL;
 
-    if (!t->early_id || !why == !t->blocker) {
+    if (!why == !t->mig.blocker) {
         return;
     }
     if (!why) {
-        migrate_del_blocker(&t->blocker);
+        migrate_del_blocker(&t->mig.blocker);
         return;
     }
-    error_setg(&t->blocker, "%s: cannot migrate: %s", t->vdev->vbasedev.name,
+    error_setg(&t->mig.blocker, "%s: cannot migrate: %s", i40evf_name(t),
                why);
     /* Refused while migrating: pre_save then fails the migration */
-    if (migrate_add_blocker(&t->blocker, &err) < 0) {
+    if (migrate_add_blocker(&t->mig.blocker, &err) < 0) {
         error_free(err);
     }
 }
 
-void i40evf_migration_init(I40EVFTrap *t, bool migratable)
+static void mig_trap_event(Notifier *n, void *data)
 {
-    g_autofree char *path = NULL;
+    I40EVFTrap *t = container_of(n, I40EVFTrap, mig.trap_notifier);
+    I40EVFTrapNotice *notice = data;
 
-    t->vmstate_change = qemu_add_vm_change_state_handler(
-        i40evf_vm_state_change, t);
-    if (migratable) {
-        path = qdev_get_dev_path(DEVICE(t->vdev));
-        t->early_id = g_strdup_printf("%s/i40evf-early", path);
-        register_savevm_live(t->early_id, VMSTATE_INSTANCE_ID_ANY, 2,
-                             &i40evf_early_handlers, t);
-        i40evf_dirty_init(t);
-        i40evf_relay_init(t);
+    if (notice->event == I40EVF_EVENT_MIGRATABLE) {
+        mig_update_blocker(t);
     }
+}
+
+void i40evf_migration_init(I40EVFTrap *t)
+{
+    g_autofree char *path = qdev_get_dev_path(DEVICE(t->vdev));
+
+    t->mig.vmstate_change = qemu_add_vm_change_state_handler(
+        i40evf_vm_state_change, t);
+    t->mig.early_id = g_strdup_printf("%s/i40evf-early", path);
+    register_savevm_live(t->mig.early_id, VMSTATE_INSTANCE_ID_ANY, 2,
+                         &i40evf_early_handlers, t);
+    /* The relay sees the tails first: while it runs, they are its own */
+    i40evf_relay_init(t);
+    i40evf_dirty_init(t);
+    t->mig.trap_notifier.notify = mig_trap_event;
+    notifier_list_add(&t->notifiers, &t->mig.trap_notifier);
 }
 
 void i40evf_migration_exit(I40EVFTrap *t)
 {
-    g_clear_pointer(&t->vmstate_change, qemu_del_vm_change_state_handler);
-    if (t->early_id) {
-        unregister_savevm(NULL, t->early_id, t);
-        g_clear_pointer(&t->early_id, g_free);
-        i40evf_relay_exit(t);
-        i40evf_dirty_exit(t);
-    }
-    g_clear_pointer(&t->quiesce_err, error_free);
-    if (t->blocker) {
-        migrate_del_blocker(&t->blocker);
+    notifier_remove(&t->mig.trap_notifier);
+    g_clear_pointer(&t->mig.vmstate_change, qemu_del_vm_change_state_handler);
+    unregister_savevm(NULL, t->mig.early_id, t);
+    g_clear_pointer(&t->mig.early_id, g_free);
+    i40evf_dirty_exit(t);
+    i40evf_relay_exit(t);
+    g_clear_pointer(&t->mig.quiesce_err, error_free);
+    if (t->mig.blocker) {
+        migrate_del_blocker(&t->mig.blocker);
     }
 }

@@ -9,21 +9,16 @@
 #include "qapi/qapi-commands-vfio-i40evf.h"
 #include "qom/object.h"
 #include "hw/qdev-core.h"
+#include "net/net.h"
 #include "hw/vfio/i40evf.h"
 #include "hw/vfio/i40evf-device.h"
 
-static char *mac_str(const uint8_t *a)
-{
-    return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x",
-                           a[0], a[1], a[2], a[3], a[4], a[5]);
-}
-
-static char *hex_str(const uint8_t *buf, size_t len)
+static char *query_hex_str(const uint8_t *buf, size_t len)
 {
     return g_string_free(qemu_hexdump_line(NULL, buf, len, 0, 0), false);
 }
 
-static void shadow_queues(const I40EVFShadow *s, VfioI40evfShadow *info)
+static void query_shadow_queues(const I40EVFShadow *s, VfioI40evfShadow *info)
 {
     VfioI40evfQueueList **qtail = &info->queues;
     VfioI40evfVectorList **vtail = &info->vectors;
@@ -64,7 +59,7 @@ static void shadow_queues(const I40EVFShadow *s, VfioI40evfShadow *info)
     }
 }
 
-static VfioI40evfShadow *shadow_info(const I40EVFTrap *t)
+static VfioI40evfShadow *query_shadow_info(const I40EVFTrap *t)
 {
     const I40EVFShadow *s = &t->shadow;
     VfioI40evfShadow *info = g_new0(VfioI40evfShadow, 1);
@@ -79,10 +74,10 @@ static VfioI40evfShadow *shadow_info(const I40EVFTrap *t)
     info->num_queue_pairs = s->num_queue_pairs;
     info->max_vectors = s->max_vectors;
     info->requested_queues = s->requested_queues;
-    info->default_mac = mac_str(s->default_mac);
-    shadow_queues(s, info);
+    info->default_mac = qemu_mac_strdup_printf(s->default_mac);
+    query_shadow_queues(s, info);
     for (int i = s->num_macs - 1; i >= 0; i--) {
-        QAPI_LIST_PREPEND(info->macs, mac_str(s->macs[i].addr));
+        QAPI_LIST_PREPEND(info->macs, qemu_mac_strdup_printf(s->macs[i].addr));
     }
     for (int vid = 4095; vid >= 0; vid--) {
         if (s->vlans[vid / 32] & BIT(vid % 32)) {
@@ -92,13 +87,13 @@ static VfioI40evfShadow *shadow_info(const I40EVFTrap *t)
     info->unicast_promisc = s->promisc & FLAG_VF_UNICAST_PROMISC;
     info->multicast_promisc = s->promisc & FLAG_VF_MULTICAST_PROMISC;
     info->vlan_strip = s->vlan_strip;
-    info->rss_key = hex_str(s->rss_key, sizeof(s->rss_key));
-    info->rss_lut = hex_str(s->rss_lut, sizeof(s->rss_lut));
+    info->rss_key = query_hex_str(s->rss_key, sizeof(s->rss_key));
+    info->rss_lut = query_hex_str(s->rss_lut, sizeof(s->rss_lut));
     info->rss_hena = s->rss_hena;
     return info;
 }
 
-static VfioI40evfOpStatsList *op_stats_info(const I40EVFTrap *t)
+static VfioI40evfOpStatsList *query_op_stats_info(const I40EVFTrap *t)
 {
     VfioI40evfOpStatsList *list = NULL;
 
@@ -122,12 +117,12 @@ static VfioI40evfOpStatsList *op_stats_info(const I40EVFTrap *t)
     return list;
 }
 
-static VfioI40evfRelayQueueList *relay_info(const I40EVFTrap *t)
+static VfioI40evfRelayQueueList *query_relay_info(const I40EVFTrap *t)
 {
     VfioI40evfRelayQueueList *list = NULL;
 
     for (int q = I40E_VF_MAX_QUEUES - 1; q >= 0; q--) {
-        const I40EVFRelay *tx = &t->relay_tx[q], *rx = &t->relay_rx[q];
+        const I40EVFRelayRing *tx = &t->relay.tx[q], *rx = &t->relay.rx[q];
         VfioI40evfRelayQueue *e;
 
         if (!tx->active) {
@@ -145,42 +140,42 @@ static VfioI40evfRelayQueueList *relay_info(const I40EVFTrap *t)
     return list;
 }
 
-static VfioI40evfInfo *trap_info(Object *obj, const I40EVFTrap *t)
+static VfioI40evfInfo *query_trap_info(Object *obj, const I40EVFTrap *t)
 {
     VfioI40evfInfo *info = g_new0(VfioI40evfInfo, 1);
     DeviceState *dev = DEVICE(obj);
 
     info->qom_path = object_get_canonical_path(obj);
     info->id = g_strdup(dev->id);
-    info->mailbox = (VfioI40evfMailboxState)t->state;
-    info->iova = t->iova;
-    info->backlog = t->backlog_len;
-    info->timeout_ms = t->timeout_ms;
-    info->messages = op_stats_info(t);
+    info->mailbox = t->mbx.state;
+    info->iova = t->mbx.iova;
+    info->backlog = t->mbx.backlog_len;
+    info->timeout_ms = t->mbx.timeout_ms;
+    info->messages = query_op_stats_info(t);
     info->events = t->events;
     info->vf_resets = t->hw_resets;
-    info->vf_interrupts = t->hw_irqs;
+    info->vf_interrupts = t->mbx.hw_irqs;
     info->trapped = g_new0(VfioI40evfTrapped, 1);
-    info->trapped->mailbox = t->trapped[I40EVF_BLOCK_MAILBOX];
-    info->trapped->vector0 = t->trapped[I40EVF_BLOCK_VECTOR0];
-    info->trapped->passthrough = t->trapped[I40EVF_BLOCK_PASSTHROUGH];
-    info->trapped->rx_tail = t->trapped[I40EVF_BLOCK_RXTAIL];
-    info->trapped->tx_tail = t->trapped[I40EVF_BLOCK_TXTAIL];
-    info->shadow = shadow_info(t);
-    info->migration_phase = t->phase;
-    info->device_downtime_us = t->device_downtime_us;
-    info->relay = relay_info(t);
-    info->handovers = t->relay_handovers;
+    info->trapped->mailbox = t->guest.trapped[I40EVF_BLOCK_MAILBOX];
+    info->trapped->vector0 = t->guest.trapped[I40EVF_BLOCK_VECTOR0];
+    info->trapped->passthrough = t->guest.trapped[I40EVF_BLOCK_PASSTHROUGH];
+    info->trapped->rx_tail = t->guest.trapped[I40EVF_BLOCK_RXTAIL];
+    info->trapped->tx_tail = t->guest.trapped[I40EVF_BLOCK_TXTAIL];
+    info->shadow = query_shadow_info(t);
+    info->migration_phase = t->mig.phase;
+    info->device_downtime_us = t->mig.device_downtime_us;
+    info->relay = query_relay_info(t);
+    info->handovers = t->relay.handovers;
     return info;
 }
 
-static int collect(Object *obj, void *opaque)
+static int query_collect(Object *obj, void *opaque)
 {
     VfioI40evfInfoList ***tail = opaque;
     I40EVFTrap *t = i40evf_trap_of(obj);
 
     if (t && t->vdev) {
-        QAPI_LIST_APPEND(*tail, trap_info(obj, t));
+        QAPI_LIST_APPEND(*tail, query_trap_info(obj, t));
     }
     return 0;
 }
@@ -189,6 +184,6 @@ VfioI40evfInfoList *qmp_x_query_vfio_i40evf(Error **errp)
 {
     VfioI40evfInfoList *list = NULL, **tail = &list;
 
-    object_child_foreach_recursive(object_get_root(), collect, &tail);
+    object_child_foreach_recursive(object_get_root(), query_collect, &tail);
     return list;
 }

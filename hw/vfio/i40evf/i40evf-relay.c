@@ -35,78 +35,61 @@
 #include "qemu/main-loop.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
+#include "net/announce.h"
 #include "qapi/qapi-events-vfio-i40evf.h"
 #include "hw/pci/msix.h"
-#include "hw/qdev-properties.h"
-#include "hw/core/qdev-prop-internal.h"
 #include "system/address-spaces.h"
 #include "hw/vfio/i40evf.h"
 #include "hw/vfio/vfio-container.h"
 #include "trace.h"
 
-#define TXTAIL_PAGE     QEMU_ALIGN_DOWN(I40E_QTX_TAIL1(0), 4 * KiB)
 #define RELAY_HOLD_MS   40
 #define RATE_MS         20
 #define RELAY_POLL_US   500
-#define ANNOUNCE_LEN    60
 
-/* I40EVFRelay.tx_flags: what each TX slot holds */
+/* I40EVFRelayRing.tx_flags: what each TX slot holds */
 #define TXF_RS          1       /* the guest asked for a write-back */
 #define TXF_EOP         2       /* a packet ends here */
-
-static const QEnumLookup resume_lookup = {
-    .array = (const char *const[]) { "relay", "reset" },
-    .size = 2,
-};
-
-const PropertyInfo i40evf_prop_resume = {
-    .type = "I40EVFResume",
-    .description = "relay/reset",
-    .enum_table = &resume_lookup,
-    .get = qdev_propinfo_get_enum,
-    .set = qdev_propinfo_set_enum,
-    .set_default_value = qdev_propinfo_set_default_value_enum,
-};
 
 static PCIDevice *relay_pdev(I40EVFTrap *t)
 {
     return PCI_DEVICE(t->vdev);
 }
 
-static unsigned int desc_size(bool tx)
+static unsigned int relay_desc_size(bool tx)
 {
     return tx ? I40E_TX_DESC_SIZE : I40E_RX_DESC_SIZE;
 }
 
-static I40EVFRelay *relay_of(I40EVFTrap *t, bool tx, unsigned int q)
+static I40EVFRelayRing *relay_of(I40EVFTrap *t, bool tx, unsigned int q)
 {
-    return tx ? &t->relay_tx[q] : &t->relay_rx[q];
+    return tx ? &t->relay.tx[q] : &t->relay.rx[q];
 }
 
-static uint8_t *relay_slot(I40EVFRelay *r, bool tx, uint64_t pos)
+static uint8_t *relay_slot(I40EVFRelayRing *r, bool tx, uint64_t pos)
 {
-    return r->ring + ((pos - r->base) % r->len) * desc_size(tx);
+    return r->ring + ((pos - r->base) % r->len) * relay_desc_size(tx);
 }
 
-static dma_addr_t guest_slot(I40EVFRelay *r, bool tx, uint64_t pos)
+static dma_addr_t relay_guest_slot(I40EVFRelayRing *r, bool tx, uint64_t pos)
 {
-    return r->guest_ring + (pos % r->len) * desc_size(tx);
+    return r->guest_ring + (pos % r->len) * relay_desc_size(tx);
 }
 
 /* The VF writes the relay ring behind QEMU's back */
-static uint64_t relay_qw1(I40EVFRelay *r, bool tx, uint64_t pos)
+static uint64_t relay_qw1(I40EVFRelayRing *r, bool tx, uint64_t pos)
 {
     return le64_to_cpu(qatomic_read((uint64_t *)(relay_slot(r, tx, pos) +
                                                  8)));
 }
 
-static bool tx_data_eop(uint64_t qw1)
+static bool relay_tx_data_eop(uint64_t qw1)
 {
     return (qw1 & I40E_TXD_DTYPE_MASK) == I40E_TXD_DTYPE_DATA &&
            ((qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_EOP);
 }
 
-static bool at_limit(const I40EVFRelay *r)
+static bool relay_at_limit(const I40EVFRelayRing *r)
 {
     return r->done == r->limit && r->posted == r->limit;
 }
@@ -115,16 +98,16 @@ static bool at_limit(const I40EVFRelay *r)
  * The guest's next posted descriptor into the relay ring.  Every TX
  * packet asks for a write-back there: that is how QEMU sees it leave.
  */
-static bool relay_copy(I40EVFTrap *t, I40EVFRelay *r, bool tx,
+static bool relay_copy(I40EVFTrap *t, I40EVFRelayRing *r, bool tx,
                        unsigned int q)
 {
     uint8_t d[I40E_RX_DESC_SIZE];
     uint64_t pos = r->posted;
 
-    if (pci_dma_read(relay_pdev(t), guest_slot(r, tx, pos), d,
-                     desc_size(tx)) != MEMTX_OK) {
+    if (pci_dma_read(relay_pdev(t), relay_guest_slot(r, tx, pos), d,
+                     relay_desc_size(tx)) != MEMTX_OK) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: queue %u: %s ring not "
-                      "readable\n", t->vdev->vbasedev.name, q,
+                      "readable\n", i40evf_name(t), q,
                       tx ? "TX" : "RX");
         return false;
     }
@@ -133,15 +116,15 @@ static bool relay_copy(I40EVFTrap *t, I40EVFRelay *r, bool tx,
         bool data = (qw1 & I40E_TXD_DTYPE_MASK) == I40E_TXD_DTYPE_DATA;
 
         r->tx_flags[pos % r->len] =
-            (tx_data_eop(qw1) ? TXF_EOP : 0) |
+            (relay_tx_data_eop(qw1) ? TXF_EOP : 0) |
             (data && ((qw1 >> I40E_TXD_CMD_SHIFT) & I40E_TXD_CMD_RS) ?
              TXF_RS : 0);
-        if (tx_data_eop(qw1)) {
+        if (relay_tx_data_eop(qw1)) {
             stq_le_p(d + 8, qw1 | ((uint64_t)I40E_TXD_CMD_RS <<
                                    I40E_TXD_CMD_SHIFT));
         }
     }
-    memcpy(relay_slot(r, tx, pos), d, desc_size(tx));
+    memcpy(relay_slot(r, tx, pos), d, relay_desc_size(tx));
     r->posted++;
     return true;
 }
@@ -149,7 +132,7 @@ static bool relay_copy(I40EVFTrap *t, I40EVFRelay *r, bool tx,
 /* Copy what the guest posted, up to the limit, and move the VF's tail. */
 static void relay_post(I40EVFTrap *t, bool tx, unsigned int q)
 {
-    I40EVFRelay *r = relay_of(t, tx, q);
+    I40EVFRelayRing *r = relay_of(t, tx, q);
     uint64_t first = r->posted;
 
     for (;;) {
@@ -167,9 +150,11 @@ static void relay_post(I40EVFTrap *t, bool tx, unsigned int q)
         r->limit += r->len;
     }
     if (r->posted != first) {
-        trace_i40evf_relay_post(q, tx, r->posted % r->len, r->done % r->len);
+        trace_i40evf_relay_post(i40evf_name(t), q, tx, r->posted % r->len,
+                                r->done % r->len);
+        /* The descriptors are in the relay ring before the VF sees them */
         smp_wmb();
-        i40evf_hw_write(t, tx ? I40E_QTX_TAIL1(q) : I40E_QRX_TAIL1(q),
+        i40evf_hw_write(&t->mbx, tx ? I40E_QTX_TAIL1(q) : I40E_QRX_TAIL1(q),
                         (r->posted - r->base) % r->len);
     }
 }
@@ -177,16 +162,18 @@ static void relay_post(I40EVFTrap *t, bool tx, unsigned int q)
 /* RX write-backs to the guest's ring, DD last, in order */
 static void relay_scan_rx(I40EVFTrap *t, unsigned int q)
 {
-    I40EVFRelay *r = &t->relay_rx[q];
+    I40EVFRelayRing *r = &t->relay.rx[q];
 
     while (r->done < r->posted &&
            (relay_qw1(r, false, r->done) & I40E_RXD_STATUS_DD)) {
         uint8_t *d = relay_slot(r, false, r->done);
-        dma_addr_t g = guest_slot(r, false, r->done);
+        dma_addr_t g = relay_guest_slot(r, false, r->done);
 
+        /* The VF wrote the descriptor before its DD */
         smp_rmb();
         pci_dma_write(relay_pdev(t), g, d, 8);
         pci_dma_write(relay_pdev(t), g + 16, d + 16, I40E_RX_DESC_SIZE - 16);
+        /* DD last: the guest reads the rest once it sees it */
         smp_wmb();
         pci_dma_write(relay_pdev(t), g + 8, d + 8, 8);
         r->done++;
@@ -196,7 +183,7 @@ static void relay_scan_rx(I40EVFTrap *t, unsigned int q)
 /* TX: each packet done, the write-backs the guest asked for */
 static void relay_scan_tx(I40EVFTrap *t, unsigned int q)
 {
-    I40EVFRelay *r = &t->relay_tx[q];
+    I40EVFRelayRing *r = &t->relay.tx[q];
 
     for (uint64_t pos = r->done; pos < r->posted; pos++) {
         uint64_t qw1, wb;
@@ -212,7 +199,7 @@ static void relay_scan_tx(I40EVFTrap *t, unsigned int q)
         for (; r->done <= pos; r->done++) {
             if (r->tx_flags[r->done % r->len] & TXF_RS) {
                 pci_dma_write(relay_pdev(t),
-                              guest_slot(r, true, r->done) + 8, &wb, 8);
+                              relay_guest_slot(r, true, r->done) + 8, &wb, 8);
             }
         }
     }
@@ -222,7 +209,7 @@ static void relay_scan_tx(I40EVFTrap *t, unsigned int q)
  * How soon a direction gets to the guest's next wrap, in ms, from how
  * fast it moved lately (re-measured every RATE_MS); INT64_MAX if idle.
  */
-static int64_t relay_eta_ms(I40EVFRelay *r, int64_t now)
+static int64_t relay_eta_ms(I40EVFRelayRing *r, int64_t now)
 {
     uint64_t wrap = QEMU_ALIGN_UP(r->done, r->len);
 
@@ -238,7 +225,7 @@ static int64_t relay_eta_ms(I40EVFRelay *r, int64_t now)
 }
 
 /* TX: the guest has more to send than the relay hands over */
-static bool tx_waits(const I40EVFRelay *tx)
+static bool relay_tx_waits(const I40EVFRelayRing *tx)
 {
     return tx->posted == tx->limit && tx->tail > tx->limit;
 }
@@ -246,10 +233,10 @@ static bool tx_waits(const I40EVFRelay *tx)
 /* TX gives up waiting at its wrap and goes round once more */
 static void relay_lap(I40EVFTrap *t, unsigned int q)
 {
-    I40EVFRelay *tx = &t->relay_tx[q];
+    I40EVFRelayRing *tx = &t->relay.tx[q];
 
     tx->limit += tx->len;
-    trace_i40evf_relay_lap(q, tx->limit);
+    trace_i40evf_relay_lap(i40evf_name(t), q, tx->limit);
 }
 
 /*
@@ -262,32 +249,32 @@ static void relay_lap(I40EVFTrap *t, unsigned int q)
  */
 static bool relay_check(I40EVFTrap *t, unsigned int q)
 {
-    I40EVFRelay *tx = &t->relay_tx[q], *rx = &t->relay_rx[q];
+    I40EVFRelayRing *tx = &t->relay.tx[q], *rx = &t->relay.rx[q];
     int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
     int64_t rx_eta = relay_eta_ms(rx, now);
 
-    if (!tx->active || (t->relay_pending & BIT(q))) {
+    if (!tx->active || (t->relay.pending & BIT(q))) {
         return false;
     }
-    if (at_limit(tx) && rx->done % rx->len == 0) {
-        t->relay_pending |= BIT(q);
-        qemu_bh_schedule(t->relay_bh);
+    if (relay_at_limit(tx) && rx->done % rx->len == 0) {
+        t->relay.pending |= BIT(q);
+        qemu_bh_schedule(t->relay.bh);
         return false;
     }
-    if (tx_waits(tx) && rx_eta > RELAY_HOLD_MS) {
+    if (relay_tx_waits(tx) && rx_eta > RELAY_HOLD_MS) {
         relay_lap(t, q);
         return true;
     }
-    if (tx_waits(tx) && !timer_pending(t->relay_hold)) {
-        trace_i40evf_relay_wait(q, tx->limit, rx->done);
-        timer_mod(t->relay_hold, now + RELAY_HOLD_MS);
+    if (relay_tx_waits(tx) && !timer_pending(t->relay.hold)) {
+        trace_i40evf_relay_wait(i40evf_name(t), q, tx->limit, rx->done);
+        timer_mod(t->relay.hold, now + RELAY_HOLD_MS);
     }
     return false;
 }
 
 static void relay_kick(I40EVFTrap *t, unsigned int q)
 {
-    if (!t->relay_tx[q].active) {
+    if (!t->relay.tx[q].active) {
         return;
     }
     do {
@@ -304,9 +291,9 @@ static void relay_hold_expired(void *opaque)
     I40EVFTrap *t = opaque;
 
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        I40EVFRelay *tx = &t->relay_tx[q];
+        I40EVFRelayRing *tx = &t->relay.tx[q];
 
-        if (tx->active && !(t->relay_pending & BIT(q)) && tx_waits(tx)) {
+        if (tx->active && !(t->relay.pending & BIT(q)) && relay_tx_waits(tx)) {
             relay_lap(t, q);
             relay_kick(t, q);
         }
@@ -324,8 +311,8 @@ static void relay_poll_cb(void *opaque)
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
         relay_kick(t, q);
     }
-    if (t->relaying) {
-        timer_mod(t->relay_poll, qemu_clock_get_us(QEMU_CLOCK_REALTIME) +
+    if (t->relay.relaying) {
+        timer_mod(t->relay.poll, qemu_clock_get_us(QEMU_CLOCK_REALTIME) +
                   RELAY_POLL_US);
     }
 }
@@ -339,7 +326,7 @@ static void relay_intercept(I40EVFTrap *t)
         const I40EVFShadowVector *sv = &t->shadow.vector[v];
 
         for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-            if (t->relay_tx[q].active &&
+            if (t->relay.tx[q].active &&
                 ((sv->rxq_map | sv->txq_map) & BIT(q))) {
                 mask |= BIT_ULL(v);
             }
@@ -350,7 +337,7 @@ static void relay_intercept(I40EVFTrap *t)
 
 void i40evf_relay_vector(I40EVFTrap *t, unsigned int nr)
 {
-    trace_i40evf_relay_vector(nr);
+    trace_i40evf_relay_vector(i40evf_name(t), nr);
     if (nr < I40E_VF_MAX_VECTORS) {
         const I40EVFShadowVector *sv = &t->shadow.vector[nr];
 
@@ -365,34 +352,50 @@ void i40evf_relay_vector(I40EVFTrap *t, unsigned int nr)
 
 static void relay_unmap(I40EVFTrap *t)
 {
-    if (!t->relay_size) {
+    if (!t->relay.size) {
         return;
     }
-    vfio_container_dma_unmap(t->vdev->vbasedev.bcontainer, t->relay_iova,
-                             t->relay_size, NULL, false);
-    object_unparent(OBJECT(&t->relay_mr));
-    t->relay_size = 0;
+    vfio_container_dma_unmap(t->vdev->vbasedev.bcontainer, t->relay.iova,
+                             t->relay.size, NULL, false);
+    object_unparent(OBJECT(&t->relay.mr));
+    t->relay.size = 0;
 }
 
 static void relay_finish(I40EVFTrap *t)
 {
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        if (t->relay_tx[q].active) {
+        if (t->relay.tx[q].active) {
             return;
         }
     }
-    t->relaying = false;
-    t->relay_pending = 0;
-    timer_del(t->relay_hold);
-    timer_del(t->relay_poll);
+    t->relay.relaying = false;
+    t->relay.pending = 0;
+    timer_del(t->relay.hold);
+    timer_del(t->relay.poll);
     relay_intercept(t);
-    memory_region_set_enabled(&t->txtail_mr, false);
-    memory_region_set_enabled(&t->rxtail_mr, t->tracking);
+    t->relay.hook.rx = t->relay.hook.tx = false;
+    i40evf_trap_update_tails(t);
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        g_clear_pointer(&t->relay_tx[q].tx_flags, g_free);
+        g_clear_pointer(&t->relay.tx[q].tx_flags, g_free);
     }
     relay_unmap(t);
-    trace_i40evf_relay_done(t->relay_handovers);
+    trace_i40evf_relay_done(i40evf_name(t), t->relay.handovers);
+}
+
+/*
+ * The guest reconfigures its queues, or the VF was reset: the rings are
+ * the guest's own again, whatever the relay held.
+ */
+static void relay_end(I40EVFTrap *t, const char *why)
+{
+    if (!t->relay.relaying) {
+        return;
+    }
+    trace_i40evf_relay_end(i40evf_name(t), why);
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        t->relay.tx[q].active = t->relay.rx[q].active = false;
+    }
+    relay_finish(t);
 }
 
 static bool relay_call(I40EVFTrap *t, unsigned int q, uint32_t opcode,
@@ -400,11 +403,11 @@ static bool relay_call(I40EVFTrap *t, unsigned int q, uint32_t opcode,
 {
     Error *err = NULL;
 
-    if (!i40evf_mbx_call(t, opcode, msg, len, NULL, NULL, NULL, &err)) {
+    if (!i40evf_mbx_call(&t->mbx, opcode, msg, len, NULL, NULL, NULL, &err)) {
         /* Not tried again: the queue pair is lost to the guest */
         error_reportf_err(err, "%s: queue %u not handed back: ",
-                          t->vdev->vbasedev.name, q);
-        t->relay_tx[q].limit = UINT64_MAX;
+                          i40evf_name(t), q);
+        t->relay.tx[q].limit = UINT64_MAX;
         return false;
     }
     return true;
@@ -416,7 +419,7 @@ static bool relay_call(I40EVFTrap *t, unsigned int q, uint32_t opcode,
  */
 static void relay_handover(I40EVFTrap *t, unsigned int q)
 {
-    I40EVFRelay *tx = &t->relay_tx[q], *rx = &t->relay_rx[q];
+    I40EVFRelayRing *tx = &t->relay.tx[q], *rx = &t->relay.rx[q];
     struct virtchnl_queue_select qs = {
         .vsi_id = cpu_to_le16(t->shadow.vsi_id),
         .rx_queues = cpu_to_le32(BIT(q)),
@@ -435,7 +438,7 @@ static void relay_handover(I40EVFTrap *t, unsigned int q)
     /* A frame may have come in since the check */
     relay_scan_rx(t, q);
     relay_scan_tx(t, q);
-    direct = at_limit(tx) && rx->done % rx->len == 0;
+    direct = relay_at_limit(tx) && rx->done % rx->len == 0;
     cfg->vsi_id = qs.vsi_id;
     cfg->num_queue_pairs = cpu_to_le16(1);
     cfg->qpair[0] = t->shadow.qpair[q];
@@ -454,16 +457,18 @@ static void relay_handover(I40EVFTrap *t, unsigned int q)
         tx->base = tx->posted = tx->done;
         tx->limit = QEMU_ALIGN_UP(tx->done, tx->len);
         rx->base = rx->posted = rx->done;
-        i40evf_hw_write(t, I40E_QRX_TAIL1(q), 0);
-        trace_i40evf_relay_rebase(q, tx->done % tx->len, rx->done % rx->len);
+        i40evf_hw_write(&t->mbx, I40E_QRX_TAIL1(q), 0);
+        trace_i40evf_relay_rebase(i40evf_name(t), q, tx->done % tx->len,
+                                  rx->done % rx->len);
         relay_kick(t, q);
         return;
     }
     tx->active = rx->active = false;
-    i40evf_hw_write(t, I40E_QRX_TAIL1(q), rx->tail % rx->len);
-    i40evf_hw_write(t, I40E_QTX_TAIL1(q), tx->tail % tx->len);
-    t->relay_handovers++;
-    trace_i40evf_relay_handover(q, tx->tail % tx->len, rx->tail % rx->len);
+    i40evf_hw_write(&t->mbx, I40E_QRX_TAIL1(q), rx->tail % rx->len);
+    i40evf_hw_write(&t->mbx, I40E_QTX_TAIL1(q), tx->tail % tx->len);
+    t->relay.handovers++;
+    trace_i40evf_relay_handover(i40evf_name(t), q, tx->tail % tx->len,
+                                rx->tail % rx->len);
     path = object_get_canonical_path(OBJECT(t->vdev));
     qapi_event_send_vfio_i40evf_handover(path, q);
 }
@@ -472,28 +477,29 @@ static void relay_bh(void *opaque)
 {
     I40EVFTrap *t = opaque;
 
-    while (t->relay_pending) {
-        unsigned int q = ctz32(t->relay_pending);
+    while (t->relay.pending) {
+        unsigned int q = ctz32(t->relay.pending);
 
         relay_handover(t, q);
-        t->relay_pending &= ~BIT(q);
+        t->relay.pending &= ~BIT(q);
     }
     relay_intercept(t);
     relay_finish(t);
 }
 
 /* The guest moved a tail: take what it posted.  False if not relayed. */
-bool i40evf_relay_tail(I40EVFTrap *t, bool tx, unsigned int q, uint32_t val)
+static bool relay_tail_write(void *opaque, bool tx, unsigned int q,
+                             uint32_t val)
 {
-    I40EVFRelay *r;
+    I40EVFTrap *t = opaque;
+    I40EVFRelayRing *r = relay_of(t, tx, q);
 
-    if (!t->relaying || q >= I40E_VF_MAX_QUEUES ||
-        !(r = relay_of(t, tx, q))->active) {
+    if (!r->active) {
         return false;
     }
     if (val >= r->len) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: queue %u: %s tail %u beyond a "
-                      "ring of %u: ignored\n", t->vdev->vbasedev.name, q,
+                      "ring of %u: ignored\n", i40evf_name(t), q,
                       tx ? "TX" : "RX", val, r->len);
         return true;
     }
@@ -503,65 +509,28 @@ bool i40evf_relay_tail(I40EVFTrap *t, bool tx, unsigned int q, uint32_t val)
 }
 
 /* The tail the guest wrote, not the relay ring's */
-bool i40evf_relay_tail_read(I40EVFTrap *t, bool tx, unsigned int q,
+static bool relay_tail_read(void *opaque, bool tx, unsigned int q,
                             uint32_t *val)
 {
-    I40EVFRelay *r;
+    I40EVFTrap *t = opaque;
+    I40EVFRelayRing *r = relay_of(t, tx, q);
 
-    if (!t->relaying || q >= I40E_VF_MAX_QUEUES ||
-        !(r = relay_of(t, tx, q))->active) {
+    if (!r->active) {
         return false;
     }
     *val = r->tail % r->len;
     return true;
 }
 
-static void txtail_write(void *opaque, hwaddr off, uint64_t val,
-                         unsigned size)
-{
-    I40EVFTrap *t = opaque;
-    hwaddr addr = TXTAIL_PAGE + off;
-
-    t->trapped[I40EVF_BLOCK_TXTAIL]++;
-    if (!i40evf_relay_tail(t, true, (addr - I40E_QTX_TAIL1(0)) / 4, val)) {
-        i40evf_hw_write(t, addr, val);
-    }
-}
-
-static uint64_t txtail_read(void *opaque, hwaddr off, unsigned size)
-{
-    I40EVFTrap *t = opaque;
-    hwaddr addr = TXTAIL_PAGE + off;
-    uint32_t val;
-
-    t->trapped[I40EVF_BLOCK_TXTAIL]++;
-    if (!i40evf_relay_tail_read(t, true, (addr - I40E_QTX_TAIL1(0)) / 4,
-                                &val)) {
-        val = i40evf_hw_read(t, addr);
-    }
-    return val;
-}
-
-static const MemoryRegionOps txtail_ops = {
-    .read = txtail_read,
-    .write = txtail_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 4, .max_access_size = 4 },
-    .impl = { .min_access_size = 4, .max_access_size = 4 },
-};
-
 /*
  * Why the guest's rings cannot be carried over; the destination then
  * resumes with a VF reset.
  */
-bool i40evf_relay_possible(I40EVFTrap *t, Error **errp)
+bool i40evf_relay_possible(I40EVFTrap *t, const I40EVFRingPos *rings,
+                           Error **errp)
 {
     const I40EVFShadow *s = &t->shadow;
 
-    if (t->resume == I40EVF_RESUME_RESET) {
-        error_setg(errp, "resume=reset");
-        return false;
-    }
     if (!s->active) {
         return true;
     }
@@ -569,7 +538,7 @@ bool i40evf_relay_possible(I40EVFTrap *t, Error **errp)
         error_setg(errp, "the replay would reset the VF (REQUEST_QUEUES)");
         return false;
     }
-    if (!t->tails_valid && (s->rx_enabled | s->tx_enabled)) {
+    if (!rings && (s->rx_enabled | s->tx_enabled)) {
         error_setg(errp, "the stream has no ring positions");
         return false;
     }
@@ -583,8 +552,8 @@ bool i40evf_relay_possible(I40EVFTrap *t, Error **errp)
             !(s->configured_queues & BIT(q)) ||
             le16_to_cpu(qp->txq.headwb_enabled) ||
             !le16_to_cpu(qp->txq.ring_len) || !le32_to_cpu(qp->rxq.ring_len) ||
-            t->tx_tail[q] >= le16_to_cpu(qp->txq.ring_len) ||
-            t->rx_tail[q] >= le32_to_cpu(qp->rxq.ring_len)) {
+            rings->tx_tail[q] >= le16_to_cpu(qp->txq.ring_len) ||
+            rings->rx_tail[q] >= le32_to_cpu(qp->rxq.ring_len)) {
             error_setg(errp, "queue %u is not a plain enabled pair", q);
             return false;
         }
@@ -598,8 +567,8 @@ bool i40evf_relay_possible(I40EVFTrap *t, Error **errp)
  * DESC_DONE, iavf asking for one on every packet, and not a slot never
  * used).
  */
-static uint64_t stopped_head(I40EVFTrap *t, bool tx, uint64_t ring,
-                             uint32_t len, uint32_t tail)
+static uint64_t relay_stopped_head(I40EVFTrap *t, bool tx, uint64_t ring,
+                                   uint32_t len, uint32_t tail)
 {
     uint32_t n = 0;
 
@@ -607,7 +576,7 @@ static uint64_t stopped_head(I40EVFTrap *t, bool tx, uint64_t ring,
         uint32_t slot = (tail + len - 1 - n) % len;
         uint64_t qw1;
 
-        if (pci_dma_read(relay_pdev(t), ring + slot * desc_size(tx) + 8,
+        if (pci_dma_read(relay_pdev(t), ring + slot * relay_desc_size(tx) + 8,
                          &qw1, 8) != MEMTX_OK) {
             break;
         }
@@ -623,10 +592,10 @@ static uint64_t stopped_head(I40EVFTrap *t, bool tx, uint64_t ring,
     return len + (tail + len - n) % len;
 }
 
-static void relay_prepare(I40EVFRelay *r, bool tx, uint64_t ring,
+static void relay_prepare(I40EVFRelayRing *r, bool tx, uint64_t ring,
                           uint32_t len, uint64_t head, uint32_t tail)
 {
-    *r = (I40EVFRelay) {
+    *r = (I40EVFRelayRing) {
         .active = true,
         .len = len,
         .guest_ring = ring,
@@ -646,41 +615,39 @@ static bool relay_map(I40EVFTrap *t, uint64_t size, Error **errp)
     MemoryRegionSection sec;
     int ret;
 
-    t->relay_iova = QEMU_ALIGN_DOWN(t->iova - size, 64 * KiB);
-    sec = memory_region_find(as->root, t->relay_iova, size);
+    t->relay.iova = QEMU_ALIGN_DOWN(t->mbx.iova - size, 64 * KiB);
+    sec = memory_region_find(as->root, t->relay.iova, size);
     if (sec.mr) {
         memory_region_unref(sec.mr);
         error_setg(errp, "no free IOVA for the relay rings");
         return false;
     }
-    if (!memory_region_init_ram_flags_nomigrate(&t->relay_mr,
+    if (!memory_region_init_ram_flags_nomigrate(&t->relay.mr,
                                                 OBJECT(t->vdev),
                                                 "i40evf-relay", size,
                                                 RAM_SHARED, errp)) {
         return false;
     }
     ret = vfio_container_dma_map(t->vdev->vbasedev.bcontainer,
-                                 t->relay_iova, size,
-                                 memory_region_get_ram_ptr(&t->relay_mr),
-                                 false, &t->relay_mr);
+                                 t->relay.iova, size,
+                                 memory_region_get_ram_ptr(&t->relay.mr),
+                                 false, &t->relay.mr);
     if (ret) {
         error_setg_errno(errp, -ret, "cannot map the relay rings for DMA");
-        object_unparent(OBJECT(&t->relay_mr));
+        object_unparent(OBJECT(&t->relay.mr));
         return false;
     }
-    t->relay_size = size;
+    t->relay.size = size;
     return true;
 }
 
 /* The announcement's frame and descriptor, ahead of TX queue 0's own */
 static void relay_announce(I40EVFTrap *t, uint8_t *frame, uint64_t iova)
 {
-    I40EVFRelay *r = &t->relay_tx[0];
+    I40EVFRelayRing *r = &t->relay.tx[0];
     const uint8_t *mac = t->shadow.default_mac;
-    static const uint8_t rarp[] = {
-        0x80, 0x35, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x03,
-    };
     uint8_t *d;
+    int len;
 
     for (unsigned int i = 0; i < t->shadow.num_macs; i++) {
         if (!(t->shadow.macs[i].addr[0] & 1)) {
@@ -692,12 +659,7 @@ static void relay_announce(I40EVFTrap *t, uint8_t *frame, uint64_t iova)
         r->tail - r->base >= r->len - 1) {
         return;
     }
-    memset(frame, 0, ANNOUNCE_LEN);
-    memset(frame, 0xff, 6);
-    memcpy(frame + 6, mac, 6);
-    memcpy(frame + 12, rarp, sizeof(rarp));
-    memcpy(frame + 22, mac, 6);
-    memcpy(frame + 32, mac, 6);
+    len = qemu_announce_self_create(frame, mac);
     r->base--;
     r->done = r->posted = r->base;
     d = relay_slot(r, true, r->base);
@@ -706,7 +668,7 @@ static void relay_announce(I40EVFTrap *t, uint8_t *frame, uint64_t iova)
              ((uint64_t)(I40E_TXD_CMD_EOP | I40E_TXD_CMD_RS |
                           I40E_TXD_CMD_ICRC) <<
               I40E_TXD_CMD_SHIFT) |
-             ((uint64_t)ANNOUNCE_LEN << I40E_TXD_BUF_SZ_SHIFT));
+             ((uint64_t)len << I40E_TXD_BUF_SZ_SHIFT));
     r->tx_flags[r->base % r->len] = TXF_EOP;
     r->posted++;
 }
@@ -716,7 +678,8 @@ static void relay_announce(I40EVFTrap *t, uint8_t *frame, uint64_t iova)
  * and lay the relay rings out.  The queue contexts sent to the VF point
  * at them (i40evf_relay_patch_config).
  */
-static bool relay_layout(I40EVFTrap *t, Error **errp)
+static bool relay_layout(I40EVFTrap *t, const I40EVFRingPos *rings,
+                         Error **errp)
 {
     const I40EVFShadow *s = &t->shadow;
     uint64_t size = 4 * KiB, off;
@@ -732,34 +695,35 @@ static bool relay_layout(I40EVFTrap *t, Error **errp)
         if (!(s->tx_enabled & BIT(q))) {
             continue;
         }
-        relay_prepare(&t->relay_tx[q], true, txr, txl,
-                      stopped_head(t, true, txr, txl, t->tx_tail[q]),
-                      t->tx_tail[q]);
-        relay_prepare(&t->relay_rx[q], false, rxr, rxl,
-                      stopped_head(t, false, rxr, rxl, t->rx_tail[q]),
-                      t->rx_tail[q]);
+        relay_prepare(&t->relay.tx[q], true, txr, txl,
+                      relay_stopped_head(t, true, txr, txl, rings->tx_tail[q]),
+                      rings->tx_tail[q]);
+        relay_prepare(&t->relay.rx[q], false, rxr, rxl,
+                      relay_stopped_head(t, false, rxr, rxl, rings->rx_tail[q]),
+                      rings->rx_tail[q]);
         size += ROUND_UP(txl * I40E_TX_DESC_SIZE, 4 * KiB) +
                 ROUND_UP(rxl * I40E_RX_DESC_SIZE, 4 * KiB);
-        trace_i40evf_relay_queue(q, t->relay_tx[q].base % txl, t->tx_tail[q],
-                                 t->relay_rx[q].base % rxl, t->rx_tail[q]);
+        trace_i40evf_relay_queue(i40evf_name(t), q,
+                                 t->relay.tx[q].base % txl, rings->tx_tail[q],
+                                 t->relay.rx[q].base % rxl, rings->rx_tail[q]);
     }
     if (!relay_map(t, size, errp)) {
         return false;
     }
-    mem = memory_region_get_ram_ptr(&t->relay_mr);
+    mem = memory_region_get_ram_ptr(&t->relay.mr);
     off = 4 * KiB;
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
         for (int tx = 0; tx < 2; tx++) {
-            I40EVFRelay *r = relay_of(t, tx, q);
+            I40EVFRelayRing *r = relay_of(t, tx, q);
 
             if (r->active) {
                 r->ring = mem + off;
-                r->iova = t->relay_iova + off;
-                off += ROUND_UP(r->len * desc_size(tx), 4 * KiB);
+                r->iova = t->relay.iova + off;
+                off += ROUND_UP(r->len * relay_desc_size(tx), 4 * KiB);
             }
         }
     }
-    relay_announce(t, mem, t->relay_iova);
+    relay_announce(t, mem, t->relay.iova);
     return true;
 }
 
@@ -772,25 +736,11 @@ static void relay_patch_config(I40EVFTrap *t, I40EVFShadowMsg *m)
         struct virtchnl_queue_pair_info *qp = &cfg->qpair[i];
         unsigned int q = le16_to_cpu(qp->txq.queue_id);
 
-        if (q < I40E_VF_MAX_QUEUES && t->relay_tx[q].active) {
-            qp->txq.dma_ring_addr = cpu_to_le64(t->relay_tx[q].iova);
-            qp->rxq.dma_ring_addr = cpu_to_le64(t->relay_rx[q].iova);
+        if (q < I40E_VF_MAX_QUEUES && t->relay.tx[q].active) {
+            qp->txq.dma_ring_addr = cpu_to_le64(t->relay.tx[q].iova);
+            qp->rxq.dma_ring_addr = cpu_to_le64(t->relay.rx[q].iova);
         }
     }
-}
-
-/* Send a plan's messages to the VF: false, with @errp set, at a refusal */
-bool i40evf_replay(I40EVFTrap *t, GArray *plan, Error **errp)
-{
-    for (guint i = 0; i < plan->len; i++) {
-        I40EVFShadowMsg *m = &g_array_index(plan, I40EVFShadowMsg, i);
-
-        if (!i40evf_mbx_call(t, m->opcode, m->buf, m->len, NULL, NULL, NULL,
-                             errp)) {
-            return false;
-        }
-    }
-    return true;
 }
 
 /*
@@ -798,23 +748,23 @@ bool i40evf_replay(I40EVFTrap *t, GArray *plan, Error **errp)
  * but not yet enabled, and what changed in the filters since pre-copy
  * applied them (i40evf-migration.c), or all of them.
  */
-bool i40evf_relay_setup(I40EVFTrap *t, Error **errp)
+bool i40evf_relay_setup(I40EVFTrap *t, const I40EVFRingPos *rings,
+                        const I40EVFShadow *applied, const uint8_t *dst_mac,
+                        Error **errp)
 {
-    const uint8_t *mac = buffer_is_zero(t->dst_mac, 6) ? NULL : t->dst_mac;
     GArray *queues, *filters;
     bool ok;
 
     if (!t->shadow.active) {
         return true;
     }
-    if (!relay_layout(t, errp)) {
+    if (!relay_layout(t, rings, errp)) {
         return false;
     }
-    t->relaying = true;
+    t->relay.relaying = true;
     queues = i40evf_shadow_plan_queues(&t->shadow, t->shadow.vsi_id);
-    filters = i40evf_shadow_plan_filters(&t->shadow, t->early_applied ?
-                                         &t->early_shadow : NULL,
-                                         t->shadow.vsi_id, mac);
+    filters = i40evf_shadow_plan_filters(&t->shadow, applied,
+                                         t->shadow.vsi_id, dst_mac);
     for (guint i = 0; i < queues->len; i++) {
         I40EVFShadowMsg *m = &g_array_index(queues, I40EVFShadowMsg, i);
 
@@ -822,11 +772,12 @@ bool i40evf_relay_setup(I40EVFTrap *t, Error **errp)
             relay_patch_config(t, m);
         }
     }
-    ok = i40evf_replay(t, queues, errp) && i40evf_replay(t, filters, errp);
+    ok = i40evf_mbx_call_all(&t->mbx, queues, errp) &&
+         i40evf_mbx_call_all(&t->mbx, filters, errp);
     i40evf_shadow_plan_free(queues);
     i40evf_shadow_plan_free(filters);
     if (!ok) {
-        i40evf_relay_end(t, "replay failed");
+        relay_end(t, "replay failed");
     }
     return ok;
 }
@@ -845,74 +796,75 @@ void i40evf_relay_start(I40EVFTrap *t)
     };
     Error *err = NULL;
 
-    if (!t->relaying) {
+    if (!t->relay.relaying) {
         return;
     }
     relay_intercept(t);
-    memory_region_set_enabled(&t->txtail_mr, true);
-    memory_region_set_enabled(&t->rxtail_mr, true);
+    t->relay.hook.rx = t->relay.hook.tx = true;
+    i40evf_trap_update_tails(t);
     if ((qs.rx_queues || qs.tx_queues) &&
-        !i40evf_mbx_call(t, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs), NULL,
-                         NULL, NULL, &err)) {
+        !i40evf_mbx_call(&t->mbx, VIRTCHNL_OP_ENABLE_QUEUES, &qs, sizeof(qs),
+                         NULL, NULL, NULL, &err)) {
         error_reportf_err(err, "%s: the queues did not start: ",
-                          t->vdev->vbasedev.name);
+                          i40evf_name(t));
     }
     for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        if (t->relay_tx[q].active) {
+        if (t->relay.tx[q].active) {
             /* The announcement is already in the ring: the tail says so */
-            if (t->relay_tx[q].posted != t->relay_tx[q].base) {
-                i40evf_hw_write(t, I40E_QTX_TAIL1(q), 1);
+            if (t->relay.tx[q].posted != t->relay.tx[q].base) {
+                i40evf_hw_write(&t->mbx, I40E_QTX_TAIL1(q), 1);
             }
             relay_kick(t, q);
         }
     }
     for (unsigned int v = 1; v < I40E_VF_MAX_VECTORS; v++) {
         if (t->shadow.vector[v].rxq_map | t->shadow.vector[v].txq_map) {
-            i40evf_hw_write(t, I40E_VFINT_DYN_CTLN1(v - 1),
+            i40evf_hw_write(&t->mbx, I40E_VFINT_DYN_CTLN1(v - 1),
                             I40E_VFINT_DYN_CTL_INTENA |
                             I40E_VFINT_DYN_CTL_SWINT_TRIG |
                             I40E_VFINT_DYN_CTL_ITR_INDX_MASK);
         }
     }
-    trace_i40evf_relay_start();
+    trace_i40evf_relay_start(i40evf_name(t));
     relay_poll_cb(t);
     relay_finish(t);
 }
 
-/*
- * The guest reconfigures its queues, or the VF was reset: the rings are
- * the guest's own again, whatever the relay held.
- */
-void i40evf_relay_end(I40EVFTrap *t, const char *why)
+/* The VF was reset, or the guest took its queues back */
+static void relay_trap_event(Notifier *n, void *data)
 {
-    if (!t->relaying) {
-        return;
+    I40EVFTrap *t = container_of(n, I40EVFTrap, relay.trap_notifier);
+    I40EVFTrapNotice *notice = data;
+
+    if (notice->event == I40EVF_EVENT_VF_RESET ||
+        notice->event == I40EVF_EVENT_QUEUES) {
+        relay_end(t, notice->why);
     }
-    trace_i40evf_relay_end(why);
-    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
-        t->relay_tx[q].active = t->relay_rx[q].active = false;
-    }
-    relay_finish(t);
 }
 
 void i40evf_relay_init(I40EVFTrap *t)
 {
-    memory_region_init_io(&t->txtail_mr, OBJECT(t->vdev), &txtail_ops, t,
-                          "i40evf-tx-tail-trap", 4 * KiB);
-    memory_region_set_enabled(&t->txtail_mr, false);
-    memory_region_add_subregion_overlap(t->vdev->bars[0].region.mem,
-                                        TXTAIL_PAGE, &t->txtail_mr, 1);
-    t->relay_hold = timer_new_ms(QEMU_CLOCK_REALTIME, relay_hold_expired, t);
-    t->relay_poll = timer_new_us(QEMU_CLOCK_REALTIME, relay_poll_cb, t);
-    t->relay_bh = qemu_bh_new_guarded(relay_bh, t,
-                                      &DEVICE(t->vdev)->mem_reentrancy_guard);
+    I40EVFRelay *r = &t->relay;
+
+    r->hook = (I40EVFTailHook) {
+        .write = relay_tail_write,
+        .read = relay_tail_read,
+        .opaque = t,
+    };
+    i40evf_trap_add_tail_hook(t, &r->hook);
+    r->trap_notifier.notify = relay_trap_event;
+    notifier_list_add(&t->notifiers, &r->trap_notifier);
+    r->hold = timer_new_ms(QEMU_CLOCK_REALTIME, relay_hold_expired, t);
+    r->poll = timer_new_us(QEMU_CLOCK_REALTIME, relay_poll_cb, t);
+    r->bh = qemu_bh_new_guarded(relay_bh, t,
+                                &DEVICE(t->vdev)->mem_reentrancy_guard);
 }
 
 void i40evf_relay_exit(I40EVFTrap *t)
 {
-    i40evf_relay_end(t, "device removed");
-    memory_region_del_subregion(t->vdev->bars[0].region.mem, &t->txtail_mr);
-    g_clear_pointer(&t->relay_hold, timer_free);
-    g_clear_pointer(&t->relay_poll, timer_free);
-    g_clear_pointer(&t->relay_bh, qemu_bh_delete);
+    relay_end(t, "device removed");
+    notifier_remove(&t->relay.trap_notifier);
+    g_clear_pointer(&t->relay.hold, timer_free);
+    g_clear_pointer(&t->relay.poll, timer_free);
+    g_clear_pointer(&t->relay.bh, qemu_bh_delete);
 }

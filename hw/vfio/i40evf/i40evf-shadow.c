@@ -29,13 +29,13 @@ typedef struct ShadowOp {
     int reply_len;
 } ShadowOp;
 
-static bool version_has_caps(const struct virtchnl_version_info *v)
+static bool shadow_version_has_caps(const struct virtchnl_version_info *v)
 {
     return v->major > 1 || (v->major == 1 && v->minor >= 1);
 }
 
 /* A new VSI's LUT spreads the hash over all of the VF's queues. */
-static void default_lut(I40EVFShadow *s)
+static void shadow_default_lut(I40EVFShadow *s)
 {
     for (int i = 0; i < VIRTCHNL_RSS_LUT_SIZE; i++) {
         s->rss_lut[i] = i % MAX(s->num_queue_pairs, 1);
@@ -43,7 +43,7 @@ static void default_lut(I40EVFShadow *s)
 }
 
 /* The PF installs the default MAC's filter in every new VSI. */
-static void default_macs(I40EVFShadow *s)
+static void shadow_default_macs(I40EVFShadow *s)
 {
     memset(s->macs, 0, sizeof(s->macs));
     s->num_macs = 0;
@@ -69,28 +69,28 @@ void i40evf_shadow_reset(I40EVFShadow *s)
     memset(s->vector, 0, sizeof(s->vector));
     s->rx_enabled = 0;
     s->tx_enabled = 0;
-    default_macs(s);
+    shadow_default_macs(s);
     memset(s->vlans, 0, sizeof(s->vlans));
     s->promisc = 0;
     s->vlan_strip = true;
     memset(s->rss_key, 0, sizeof(s->rss_key));
-    default_lut(s);
+    shadow_default_lut(s);
     s->rss_hena = I40E_DEFAULT_RSS_HENA;
     memset(s->itr, 0, sizeof(s->itr));
 }
 
-static int apply_version(I40EVFShadow *s, const uint8_t *req,
-                         uint16_t req_len, const uint8_t *reply,
-                         uint16_t reply_len)
+static int shadow_apply_version(I40EVFShadow *s, const uint8_t *req,
+                                uint16_t req_len, const uint8_t *reply,
+                                uint16_t reply_len)
 {
     s->version.major = ldl_le_p(req);
     s->version.minor = ldl_le_p(req + 4);
     return 0;
 }
 
-static int apply_reset_vf(I40EVFShadow *s, const uint8_t *req,
-                          uint16_t req_len, const uint8_t *reply,
-                          uint16_t reply_len)
+static int shadow_apply_reset_vf(I40EVFShadow *s, const uint8_t *req,
+                                 uint16_t req_len, const uint8_t *reply,
+                                 uint16_t reply_len)
 {
     i40evf_shadow_reset(s);
     return 0;
@@ -98,7 +98,7 @@ static int apply_reset_vf(I40EVFShadow *s, const uint8_t *req,
 
 /* iavf's choice: the first VSI of type SRIOV the reply carries. */
 static const struct virtchnl_vsi_resource *
-sriov_vsi(const uint8_t *reply, uint16_t reply_len)
+shadow_sriov_vsi(const uint8_t *reply, uint16_t reply_len)
 {
     const struct virtchnl_vf_resource *res = (const void *)reply;
     size_t room = (reply_len - sizeof(*res)) / sizeof(res->vsi_res[0]);
@@ -117,9 +117,9 @@ sriov_vsi(const uint8_t *reply, uint16_t reply_len)
  * MAC's alone (the PF drops that one for a driver that gets no MAC back)
  * and its LUT spreads over the queues granted now.
  */
-static int apply_get_vf_resources(I40EVFShadow *s, const uint8_t *req,
-                                  uint16_t req_len, const uint8_t *reply,
-                                  uint16_t reply_len)
+static int shadow_apply_get_vf_resources(I40EVFShadow *s, const uint8_t *req,
+                                         uint16_t req_len, const uint8_t *reply,
+                                         uint16_t reply_len)
 {
     const struct virtchnl_vf_resource *res = (const void *)reply;
     const struct virtchnl_vsi_resource *vsi;
@@ -127,7 +127,7 @@ static int apply_get_vf_resources(I40EVFShadow *s, const uint8_t *req,
     if (reply_len < sizeof(*res) + sizeof(*vsi)) {
         return -EINVAL;
     }
-    vsi = sriov_vsi(reply, reply_len);
+    vsi = shadow_sriov_vsi(reply, reply_len);
     if (!vsi || le16_to_cpu(vsi->num_queue_pairs) > I40E_VF_MAX_QUEUES) {
         return -EINVAL;
     }
@@ -138,14 +138,16 @@ static int apply_get_vf_resources(I40EVFShadow *s, const uint8_t *req,
     s->vsi_id = le16_to_cpu(vsi->vsi_id);
     s->num_queue_pairs = le16_to_cpu(vsi->num_queue_pairs);
     memcpy(s->default_mac, vsi->default_mac_addr, sizeof(s->default_mac));
-    default_macs(s);
-    default_lut(s);
+    shadow_default_macs(s);
+    shadow_default_lut(s);
     return 0;
 }
 
-static int apply_config_vsi_queues(I40EVFShadow *s, const uint8_t *req,
-                                   uint16_t req_len, const uint8_t *reply,
-                                   uint16_t reply_len)
+static int shadow_apply_config_vsi_queues(I40EVFShadow *s,
+                                          const uint8_t *req,
+                                          uint16_t req_len,
+                                          const uint8_t *reply,
+                                          uint16_t reply_len)
 {
     const struct virtchnl_vsi_queue_config_info *qci = (const void *)req;
     uint16_t n = le16_to_cpu(qci->num_queue_pairs);
@@ -174,7 +176,8 @@ static int apply_config_vsi_queues(I40EVFShadow *s, const uint8_t *req,
  * and no longer the one it was on before (the model's reading of the
  * queue's QINT_[RT]QCTL being rewritten).
  */
-static void map_vector(I40EVFShadow *s, const struct virtchnl_vector_map *m)
+static void shadow_map_vector(I40EVFShadow *s,
+                              const struct virtchnl_vector_map *m)
 {
     I40EVFShadowVector *vec = &s->vector[le16_to_cpu(m->vector_id)];
     uint16_t rxq = le16_to_cpu(m->rxq_map), txq = le16_to_cpu(m->txq_map);
@@ -196,9 +199,9 @@ static void map_vector(I40EVFShadow *s, const struct virtchnl_vector_map *m)
     }
 }
 
-static int apply_config_irq_map(I40EVFShadow *s, const uint8_t *req,
-                                uint16_t req_len, const uint8_t *reply,
-                                uint16_t reply_len)
+static int shadow_apply_config_irq_map(I40EVFShadow *s, const uint8_t *req,
+                                       uint16_t req_len, const uint8_t *reply,
+                                       uint16_t reply_len)
 {
     const struct virtchnl_irq_map_info *imi = (const void *)req;
     uint16_t n = le16_to_cpu(imi->num_vectors);
@@ -209,7 +212,7 @@ static int apply_config_irq_map(I40EVFShadow *s, const uint8_t *req,
         }
     }
     for (int i = 0; i < n; i++) {
-        map_vector(s, &imi->vecmap[i]);
+        shadow_map_vector(s, &imi->vecmap[i]);
     }
     return 0;
 }
@@ -218,8 +221,9 @@ static int apply_config_irq_map(I40EVFShadow *s, const uint8_t *req,
  * The PF refuses bits beyond 16 and ignores those beyond the VF's queues;
  * *rxq and *txq are what remains.
  */
-static int queue_select(I40EVFShadow *s, const uint8_t *req, uint16_t *rxq,
-                        uint16_t *txq)
+static int shadow_queue_select(I40EVFShadow *s, const uint8_t *req,
+                               uint16_t *rxq,
+                               uint16_t *txq)
 {
     const struct virtchnl_queue_select *qs = (const void *)req;
     uint32_t rx = le32_to_cpu(qs->rx_queues), tx = le32_to_cpu(qs->tx_queues);
@@ -233,12 +237,12 @@ static int queue_select(I40EVFShadow *s, const uint8_t *req, uint16_t *rxq,
     return 0;
 }
 
-static int apply_enable_queues(I40EVFShadow *s, const uint8_t *req,
-                               uint16_t req_len, const uint8_t *reply,
-                               uint16_t reply_len)
+static int shadow_apply_enable_queues(I40EVFShadow *s, const uint8_t *req,
+                                      uint16_t req_len, const uint8_t *reply,
+                                      uint16_t reply_len)
 {
     uint16_t rxq, txq;
-    int ret = queue_select(s, req, &rxq, &txq);
+    int ret = shadow_queue_select(s, req, &rxq, &txq);
 
     if (!ret) {
         s->rx_enabled |= rxq;
@@ -247,12 +251,12 @@ static int apply_enable_queues(I40EVFShadow *s, const uint8_t *req,
     return ret;
 }
 
-static int apply_disable_queues(I40EVFShadow *s, const uint8_t *req,
-                                uint16_t req_len, const uint8_t *reply,
-                                uint16_t reply_len)
+static int shadow_apply_disable_queues(I40EVFShadow *s, const uint8_t *req,
+                                       uint16_t req_len, const uint8_t *reply,
+                                       uint16_t reply_len)
 {
     uint16_t rxq, txq;
-    int ret = queue_select(s, req, &rxq, &txq);
+    int ret = shadow_queue_select(s, req, &rxq, &txq);
 
     if (!ret) {
         s->rx_enabled &= ~rxq;
@@ -261,7 +265,7 @@ static int apply_disable_queues(I40EVFShadow *s, const uint8_t *req,
     return ret;
 }
 
-static I40EVFShadowMac *find_mac(I40EVFShadow *s, const uint8_t *addr)
+static I40EVFShadowMac *shadow_find_mac(I40EVFShadow *s, const uint8_t *addr)
 {
     for (unsigned int i = 0; i < s->num_macs; i++) {
         if (!memcmp(s->macs[i].addr, addr, sizeof(s->macs[i].addr))) {
@@ -272,8 +276,8 @@ static I40EVFShadowMac *find_mac(I40EVFShadow *s, const uint8_t *addr)
 }
 
 /* i40e_update_vf_mac_addr: the address a reset gives back */
-static void update_default_mac(I40EVFShadow *s,
-                               const struct virtchnl_ether_addr *ea)
+static void shadow_update_default_mac(I40EVFShadow *s,
+                                      const struct virtchnl_ether_addr *ea)
 {
     uint8_t type = ea->type & VIRTCHNL_ETHER_ADDR_TYPE_MASK;
 
@@ -288,9 +292,9 @@ static void update_default_mac(I40EVFShadow *s,
 }
 
 /* New addresses go last; a known one only takes the new type. */
-static int apply_add_eth_addr(I40EVFShadow *s, const uint8_t *req,
-                              uint16_t req_len, const uint8_t *reply,
-                              uint16_t reply_len)
+static int shadow_apply_add_eth_addr(I40EVFShadow *s, const uint8_t *req,
+                                     uint16_t req_len, const uint8_t *reply,
+                                     uint16_t reply_len)
 {
     const struct virtchnl_ether_addr_list *al = (const void *)req;
     uint16_t n = le16_to_cpu(al->num_elements);
@@ -302,33 +306,33 @@ static int apply_add_eth_addr(I40EVFShadow *s, const uint8_t *req,
         for (int j = 0; j < i; j++) {
             dup |= !memcmp(al->list[i].addr, al->list[j].addr, 6);
         }
-        new += !dup && !find_mac(s, al->list[i].addr);
+        new += !dup && !shadow_find_mac(s, al->list[i].addr);
     }
     if (s->num_macs + new > I40EVF_SHADOW_MAX_MACS) {
         return -ENOSPC;
     }
     for (int i = 0; i < n; i++) {
-        I40EVFShadowMac *f = find_mac(s, al->list[i].addr);
+        I40EVFShadowMac *f = shadow_find_mac(s, al->list[i].addr);
 
         if (!f) {
             f = &s->macs[s->num_macs++];
             memcpy(f->addr, al->list[i].addr, sizeof(f->addr));
         }
         f->type = al->list[i].type & VIRTCHNL_ETHER_ADDR_TYPE_MASK;
-        update_default_mac(s, &al->list[i]);
+        shadow_update_default_mac(s, &al->list[i]);
     }
     return 0;
 }
 
 /* Removal keeps the others' order; deleting the default MAC forgets it. */
-static int apply_del_eth_addr(I40EVFShadow *s, const uint8_t *req,
-                              uint16_t req_len, const uint8_t *reply,
-                              uint16_t reply_len)
+static int shadow_apply_del_eth_addr(I40EVFShadow *s, const uint8_t *req,
+                                     uint16_t req_len, const uint8_t *reply,
+                                     uint16_t reply_len)
 {
     const struct virtchnl_ether_addr_list *al = (const void *)req;
 
     for (int i = 0; i < le16_to_cpu(al->num_elements); i++) {
-        I40EVFShadowMac *f = find_mac(s, al->list[i].addr);
+        I40EVFShadowMac *f = shadow_find_mac(s, al->list[i].addr);
 
         if (!memcmp(al->list[i].addr, s->default_mac, 6)) {
             memset(s->default_mac, 0, sizeof(s->default_mac));
@@ -341,7 +345,7 @@ static int apply_del_eth_addr(I40EVFShadow *s, const uint8_t *req,
     return 0;
 }
 
-static int check_vlans(const struct virtchnl_vlan_filter_list *vl)
+static int shadow_check_vlans(const struct virtchnl_vlan_filter_list *vl)
 {
     for (int i = 0; i < le16_to_cpu(vl->num_elements); i++) {
         if (lduw_le_p(&vl->vlan_id[i]) >= 4096) {
@@ -352,12 +356,12 @@ static int check_vlans(const struct virtchnl_vlan_filter_list *vl)
 }
 
 /* i40e turns stripping on with the first VLAN; VLAN 0 is implicit. */
-static int apply_add_vlan(I40EVFShadow *s, const uint8_t *req,
-                          uint16_t req_len, const uint8_t *reply,
-                          uint16_t reply_len)
+static int shadow_apply_add_vlan(I40EVFShadow *s, const uint8_t *req,
+                                 uint16_t req_len, const uint8_t *reply,
+                                 uint16_t reply_len)
 {
     const struct virtchnl_vlan_filter_list *vl = (const void *)req;
-    int ret = check_vlans(vl);
+    int ret = shadow_check_vlans(vl);
 
     if (ret) {
         return ret;
@@ -373,12 +377,12 @@ static int apply_add_vlan(I40EVFShadow *s, const uint8_t *req,
     return 0;
 }
 
-static int apply_del_vlan(I40EVFShadow *s, const uint8_t *req,
-                          uint16_t req_len, const uint8_t *reply,
-                          uint16_t reply_len)
+static int shadow_apply_del_vlan(I40EVFShadow *s, const uint8_t *req,
+                                 uint16_t req_len, const uint8_t *reply,
+                                 uint16_t reply_len)
 {
     const struct virtchnl_vlan_filter_list *vl = (const void *)req;
-    int ret = check_vlans(vl);
+    int ret = shadow_check_vlans(vl);
 
     for (int i = 0; !ret && i < le16_to_cpu(vl->num_elements); i++) {
         uint16_t vid = lduw_le_p(&vl->vlan_id[i]);
@@ -392,9 +396,9 @@ static int apply_del_vlan(I40EVFShadow *s, const uint8_t *req,
  * What the VF asked for: i40e tells an untrusted VF yes and changes
  * nothing, and will say the same to the replay.
  */
-static int apply_promisc(I40EVFShadow *s, const uint8_t *req,
-                         uint16_t req_len, const uint8_t *reply,
-                         uint16_t reply_len)
+static int shadow_apply_promisc(I40EVFShadow *s, const uint8_t *req,
+                                uint16_t req_len, const uint8_t *reply,
+                                uint16_t reply_len)
 {
     const struct virtchnl_promisc_info *pi = (const void *)req;
 
@@ -402,9 +406,9 @@ static int apply_promisc(I40EVFShadow *s, const uint8_t *req,
     return 0;
 }
 
-static int apply_rss_key(I40EVFShadow *s, const uint8_t *req,
-                         uint16_t req_len, const uint8_t *reply,
-                         uint16_t reply_len)
+static int shadow_apply_rss_key(I40EVFShadow *s, const uint8_t *req,
+                                uint16_t req_len, const uint8_t *reply,
+                                uint16_t reply_len)
 {
     const struct virtchnl_rss_key *rk = (const void *)req;
 
@@ -415,9 +419,9 @@ static int apply_rss_key(I40EVFShadow *s, const uint8_t *req,
     return 0;
 }
 
-static int apply_rss_lut(I40EVFShadow *s, const uint8_t *req,
-                         uint16_t req_len, const uint8_t *reply,
-                         uint16_t reply_len)
+static int shadow_apply_rss_lut(I40EVFShadow *s, const uint8_t *req,
+                                uint16_t req_len, const uint8_t *reply,
+                                uint16_t reply_len)
 {
     const struct virtchnl_rss_lut *rl = (const void *)req;
 
@@ -428,25 +432,25 @@ static int apply_rss_lut(I40EVFShadow *s, const uint8_t *req,
     return 0;
 }
 
-static int apply_rss_hena(I40EVFShadow *s, const uint8_t *req,
-                          uint16_t req_len, const uint8_t *reply,
-                          uint16_t reply_len)
+static int shadow_apply_rss_hena(I40EVFShadow *s, const uint8_t *req,
+                                 uint16_t req_len, const uint8_t *reply,
+                                 uint16_t reply_len)
 {
     s->rss_hena = ldq_le_p(req);
     return 0;
 }
 
-static int apply_vlan_strip_on(I40EVFShadow *s, const uint8_t *req,
-                               uint16_t req_len, const uint8_t *reply,
-                               uint16_t reply_len)
+static int shadow_apply_vlan_strip_on(I40EVFShadow *s, const uint8_t *req,
+                                      uint16_t req_len, const uint8_t *reply,
+                                      uint16_t reply_len)
 {
     s->vlan_strip = true;
     return 0;
 }
 
-static int apply_vlan_strip_off(I40EVFShadow *s, const uint8_t *req,
-                                uint16_t req_len, const uint8_t *reply,
-                                uint16_t reply_len)
+static int shadow_apply_vlan_strip_off(I40EVFShadow *s, const uint8_t *req,
+                                       uint16_t req_len, const uint8_t *reply,
+                                       uint16_t reply_len)
 {
     s->vlan_strip = false;
     return 0;
@@ -456,9 +460,9 @@ static int apply_vlan_strip_off(I40EVFShadow *s, const uint8_t *req,
  * Granted, the PF remembers the count and resets the VF without a reply;
  * refused, it replies with the count it could give.
  */
-static int apply_request_queues(I40EVFShadow *s, const uint8_t *req,
-                                uint16_t req_len, const uint8_t *reply,
-                                uint16_t reply_len)
+static int shadow_apply_request_queues(I40EVFShadow *s, const uint8_t *req,
+                                       uint16_t req_len, const uint8_t *reply,
+                                       uint16_t reply_len)
 {
     uint16_t n = lduw_le_p(req);
 
@@ -477,37 +481,41 @@ static int apply_request_queues(I40EVFShadow *s, const uint8_t *req,
 }
 
 /* Questions: the answer changes nothing the PF holds for the VF. */
-static int apply_nothing(I40EVFShadow *s, const uint8_t *req,
-                         uint16_t req_len, const uint8_t *reply,
-                         uint16_t reply_len)
+static int shadow_apply_nothing(I40EVFShadow *s, const uint8_t *req,
+                                uint16_t req_len, const uint8_t *reply,
+                                uint16_t reply_len)
 {
     return 0;
 }
 
 static const ShadowOp shadow_ops[] = {
-    [VIRTCHNL_OP_VERSION] = { apply_version,
+    [VIRTCHNL_OP_VERSION] = { shadow_apply_version,
                               sizeof(struct virtchnl_version_info) },
-    [VIRTCHNL_OP_RESET_VF] = { apply_reset_vf, REPLY_NONE },
-    [VIRTCHNL_OP_GET_VF_RESOURCES] = { apply_get_vf_resources, REPLY_ANY },
-    [VIRTCHNL_OP_CONFIG_VSI_QUEUES] = { apply_config_vsi_queues, REPLY_NONE },
-    [VIRTCHNL_OP_CONFIG_IRQ_MAP] = { apply_config_irq_map, REPLY_NONE },
-    [VIRTCHNL_OP_ENABLE_QUEUES] = { apply_enable_queues, REPLY_NONE },
-    [VIRTCHNL_OP_DISABLE_QUEUES] = { apply_disable_queues, REPLY_NONE },
-    [VIRTCHNL_OP_ADD_ETH_ADDR] = { apply_add_eth_addr, REPLY_NONE },
-    [VIRTCHNL_OP_DEL_ETH_ADDR] = { apply_del_eth_addr, REPLY_NONE },
-    [VIRTCHNL_OP_ADD_VLAN] = { apply_add_vlan, REPLY_NONE },
-    [VIRTCHNL_OP_DEL_VLAN] = { apply_del_vlan, REPLY_NONE },
-    [VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE] = { apply_promisc, REPLY_NONE },
-    [VIRTCHNL_OP_GET_STATS] = { apply_nothing, REPLY_ANY },
-    [VIRTCHNL_OP_CONFIG_RSS_KEY] = { apply_rss_key, REPLY_NONE },
-    [VIRTCHNL_OP_CONFIG_RSS_LUT] = { apply_rss_lut, REPLY_NONE },
-    [VIRTCHNL_OP_GET_RSS_HENA_CAPS] = { apply_nothing,
+    [VIRTCHNL_OP_RESET_VF] = { shadow_apply_reset_vf, REPLY_NONE },
+    [VIRTCHNL_OP_GET_VF_RESOURCES] = { shadow_apply_get_vf_resources,
+                                       REPLY_ANY },
+    [VIRTCHNL_OP_CONFIG_VSI_QUEUES] = { shadow_apply_config_vsi_queues,
+                                        REPLY_NONE },
+    [VIRTCHNL_OP_CONFIG_IRQ_MAP] = { shadow_apply_config_irq_map, REPLY_NONE },
+    [VIRTCHNL_OP_ENABLE_QUEUES] = { shadow_apply_enable_queues, REPLY_NONE },
+    [VIRTCHNL_OP_DISABLE_QUEUES] = { shadow_apply_disable_queues, REPLY_NONE },
+    [VIRTCHNL_OP_ADD_ETH_ADDR] = { shadow_apply_add_eth_addr, REPLY_NONE },
+    [VIRTCHNL_OP_DEL_ETH_ADDR] = { shadow_apply_del_eth_addr, REPLY_NONE },
+    [VIRTCHNL_OP_ADD_VLAN] = { shadow_apply_add_vlan, REPLY_NONE },
+    [VIRTCHNL_OP_DEL_VLAN] = { shadow_apply_del_vlan, REPLY_NONE },
+    [VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE] = { shadow_apply_promisc,
+                                              REPLY_NONE },
+    [VIRTCHNL_OP_GET_STATS] = { shadow_apply_nothing, REPLY_ANY },
+    [VIRTCHNL_OP_CONFIG_RSS_KEY] = { shadow_apply_rss_key, REPLY_NONE },
+    [VIRTCHNL_OP_CONFIG_RSS_LUT] = { shadow_apply_rss_lut, REPLY_NONE },
+    [VIRTCHNL_OP_GET_RSS_HENA_CAPS] = { shadow_apply_nothing,
                                         sizeof(struct virtchnl_rss_hena) },
-    [VIRTCHNL_OP_SET_RSS_HENA] = { apply_rss_hena, REPLY_NONE },
-    [VIRTCHNL_OP_ENABLE_VLAN_STRIPPING] = { apply_vlan_strip_on, REPLY_NONE },
-    [VIRTCHNL_OP_DISABLE_VLAN_STRIPPING] = { apply_vlan_strip_off,
+    [VIRTCHNL_OP_SET_RSS_HENA] = { shadow_apply_rss_hena, REPLY_NONE },
+    [VIRTCHNL_OP_ENABLE_VLAN_STRIPPING] = { shadow_apply_vlan_strip_on,
+                                            REPLY_NONE },
+    [VIRTCHNL_OP_DISABLE_VLAN_STRIPPING] = { shadow_apply_vlan_strip_off,
                                              REPLY_NONE },
-    [VIRTCHNL_OP_REQUEST_QUEUES] = { apply_request_queues, REPLY_ANY },
+    [VIRTCHNL_OP_REQUEST_QUEUES] = { shadow_apply_request_queues, REPLY_ANY },
 };
 
 int i40evf_shadow_update(I40EVFShadow *s, uint32_t v_opcode,
@@ -550,13 +558,13 @@ typedef struct ShadowPlan {
     const I40EVFShadow *from;   /* the filters the VF has; NULL: fresh */
 } ShadowPlan;
 
-static void msg_clear(gpointer data)
+static void shadow_msg_clear(gpointer data)
 {
     g_free(((I40EVFShadowMsg *)data)->buf);
 }
 
 /* A zeroed message of @len bytes, appended to the plan. */
-static void *plan_msg(ShadowPlan *p, uint32_t opcode, uint16_t len)
+static void *shadow_plan_msg(ShadowPlan *p, uint32_t opcode, uint16_t len)
 {
     I40EVFShadowMsg m = {
         .opcode = opcode,
@@ -568,34 +576,35 @@ static void *plan_msg(ShadowPlan *p, uint32_t opcode, uint16_t len)
     return m.buf;
 }
 
-static void replay_version(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_version(const I40EVFShadow *s, ShadowPlan *p)
 {
     struct virtchnl_version_info *v;
 
     if (!s->version.major) {
         return;
     }
-    v = plan_msg(p, VIRTCHNL_OP_VERSION, sizeof(*v));
+    v = shadow_plan_msg(p, VIRTCHNL_OP_VERSION, sizeof(*v));
     v->major = cpu_to_le32(s->version.major);
     v->minor = cpu_to_le32(s->version.minor);
 }
 
 /* A 1.0 VF asks without naming capabilities. */
-static void plan_get_resources(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_plan_get_resources(const I40EVFShadow *s, ShadowPlan *p)
 {
-    if (version_has_caps(&s->version)) {
-        stl_le_p(plan_msg(p, VIRTCHNL_OP_GET_VF_RESOURCES, sizeof(uint32_t)),
+    if (shadow_version_has_caps(&s->version)) {
+        stl_le_p(shadow_plan_msg(p, VIRTCHNL_OP_GET_VF_RESOURCES,
+                                 sizeof(uint32_t)),
                  s->requested_caps);
     } else {
-        plan_msg(p, VIRTCHNL_OP_GET_VF_RESOURCES, 0);
+        shadow_plan_msg(p, VIRTCHNL_OP_GET_VF_RESOURCES, 0);
     }
 }
 
 /* REQUEST_QUEUES needs an active VF, even when the guest's is not yet. */
-static void replay_resources(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_resources(const I40EVFShadow *s, ShadowPlan *p)
 {
     if (s->active || s->requested_queues) {
-        plan_get_resources(s, p);
+        shadow_plan_get_resources(s, p);
     }
 }
 
@@ -603,20 +612,20 @@ static void replay_resources(const I40EVFShadow *s, ShadowPlan *p)
  * A granted count resets the VF: asked again, the PF grants it.  A VF the
  * guest has not asked resources of since is left for the guest to ask.
  */
-static void replay_request_queues(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_request_queues(const I40EVFShadow *s, ShadowPlan *p)
 {
     if (!s->requested_queues) {
         return;
     }
-    stw_le_p(plan_msg(p, VIRTCHNL_OP_REQUEST_QUEUES,
-                      sizeof(struct virtchnl_vf_res_request)),
+    stw_le_p(shadow_plan_msg(p, VIRTCHNL_OP_REQUEST_QUEUES,
+                             sizeof(struct virtchnl_vf_res_request)),
              s->requested_queues);
     if (s->active) {
-        plan_get_resources(s, p);
+        shadow_plan_get_resources(s, p);
     }
 }
 
-static void replay_queues(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_queues(const I40EVFShadow *s, ShadowPlan *p)
 {
     unsigned int n = ctpop16(s->configured_queues), i = 0;
     struct virtchnl_vsi_queue_config_info *qci;
@@ -625,8 +634,8 @@ static void replay_queues(const I40EVFShadow *s, ShadowPlan *p)
         return;
     }
     /* The legacy length counts one more, unused, pair. */
-    qci = plan_msg(p, VIRTCHNL_OP_CONFIG_VSI_QUEUES,
-                   sizeof(*qci) + (n + 1) * sizeof(qci->qpair[0]));
+    qci = shadow_plan_msg(p, VIRTCHNL_OP_CONFIG_VSI_QUEUES,
+                          sizeof(*qci) + (n + 1) * sizeof(qci->qpair[0]));
     qci->vsi_id = cpu_to_le16(p->vsi_id);
     qci->num_queue_pairs = cpu_to_le16(n);
     for (int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
@@ -639,29 +648,29 @@ static void replay_queues(const I40EVFShadow *s, ShadowPlan *p)
     }
 }
 
-static bool vector_mapped(const I40EVFShadowVector *vec)
+static bool shadow_vector_mapped(const I40EVFShadowVector *vec)
 {
     return vec->rxq_map || vec->txq_map;
 }
 
-static void replay_irq_map(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_irq_map(const I40EVFShadow *s, ShadowPlan *p)
 {
     struct virtchnl_irq_map_info *imi;
     unsigned int n = 0, i = 0;
 
     for (int v = 0; v < I40E_VF_MAX_VECTORS; v++) {
-        n += vector_mapped(&s->vector[v]);
+        n += shadow_vector_mapped(&s->vector[v]);
     }
     if (!n) {
         return;
     }
-    imi = plan_msg(p, VIRTCHNL_OP_CONFIG_IRQ_MAP,
-                   sizeof(*imi) + (n + 1) * sizeof(imi->vecmap[0]));
+    imi = shadow_plan_msg(p, VIRTCHNL_OP_CONFIG_IRQ_MAP,
+                          sizeof(*imi) + (n + 1) * sizeof(imi->vecmap[0]));
     imi->num_vectors = cpu_to_le16(n);
     for (int v = 0; v < I40E_VF_MAX_VECTORS; v++) {
         const I40EVFShadowVector *vec = &s->vector[v];
 
-        if (vector_mapped(vec)) {
+        if (shadow_vector_mapped(vec)) {
             imi->vecmap[i++] = (struct virtchnl_vector_map) {
                 .vsi_id = cpu_to_le16(p->vsi_id),
                 .vector_id = cpu_to_le16(v),
@@ -675,13 +684,13 @@ static void replay_irq_map(const I40EVFShadow *s, ShadowPlan *p)
 }
 
 /* The destination's PF installed its default MAC's filter itself. */
-static bool mac_preset(const ShadowPlan *p, const I40EVFShadowMac *f)
+static bool shadow_mac_preset(const ShadowPlan *p, const I40EVFShadowMac *f)
 {
     return p->dst_mac && !memcmp(f->addr, p->dst_mac, sizeof(f->addr)) &&
            f->type == VIRTCHNL_ETHER_ADDR_PRIMARY;
 }
 
-static bool mac_in(const I40EVFShadow *s, const I40EVFShadowMac *f)
+static bool shadow_mac_in(const I40EVFShadow *s, const I40EVFShadowMac *f)
 {
     for (unsigned int k = 0; s && k < s->num_macs; k++) {
         if (!memcmp(s->macs[k].addr, f->addr, sizeof(f->addr))) {
@@ -692,8 +701,10 @@ static bool mac_in(const I40EVFShadow *s, const I40EVFShadowMac *f)
 }
 
 /* The entries of @s's MAC list that @in says to send, in one message */
-static void plan_macs(const I40EVFShadow *s, ShadowPlan *p, uint32_t opcode,
-                      bool (*in)(const ShadowPlan *, const I40EVFShadowMac *))
+static void shadow_plan_macs(const I40EVFShadow *s, ShadowPlan *p,
+                             uint32_t opcode,
+                             bool (*in)(const ShadowPlan *,
+                                        const I40EVFShadowMac *))
 {
     struct virtchnl_ether_addr_list *al;
     unsigned int n = 0, i = 0;
@@ -704,7 +715,8 @@ static void plan_macs(const I40EVFShadow *s, ShadowPlan *p, uint32_t opcode,
     if (!n) {
         return;
     }
-    al = plan_msg(p, opcode, sizeof(*al) + (n + 1) * sizeof(al->list[0]));
+    al = shadow_plan_msg(p, opcode,
+                         sizeof(*al) + (n + 1) * sizeof(al->list[0]));
     al->vsi_id = cpu_to_le16(p->vsi_id);
     al->num_elements = cpu_to_le16(n);
     for (unsigned int k = 0; k < s->num_macs; k++) {
@@ -715,31 +727,32 @@ static void plan_macs(const I40EVFShadow *s, ShadowPlan *p, uint32_t opcode,
     }
 }
 
-static bool mac_to_add(const ShadowPlan *p, const I40EVFShadowMac *f)
+static bool shadow_mac_to_add(const ShadowPlan *p, const I40EVFShadowMac *f)
 {
-    return p->from ? !mac_in(p->from, f) : !mac_preset(p, f);
+    return p->from ? !shadow_mac_in(p->from, f) : !shadow_mac_preset(p, f);
 }
 
-static bool mac_to_del(const ShadowPlan *p, const I40EVFShadowMac *f)
+static bool shadow_mac_to_del(const ShadowPlan *p, const I40EVFShadowMac *f)
 {
-    return !mac_in(p->to, f);
+    return !shadow_mac_in(p->to, f);
 }
 
-static void replay_macs(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_macs(const I40EVFShadow *s, ShadowPlan *p)
 {
     if (p->from) {
-        plan_macs(p->from, p, VIRTCHNL_OP_DEL_ETH_ADDR, mac_to_del);
+        shadow_plan_macs(p->from, p, VIRTCHNL_OP_DEL_ETH_ADDR,
+                         shadow_mac_to_del);
     }
-    plan_macs(s, p, VIRTCHNL_OP_ADD_ETH_ADDR, mac_to_add);
+    shadow_plan_macs(s, p, VIRTCHNL_OP_ADD_ETH_ADDR, shadow_mac_to_add);
 }
 
-static void plan_vlan_list(ShadowPlan *p, uint32_t opcode,
-                           const uint16_t *vids, unsigned int n)
+static void shadow_plan_vlan_list(ShadowPlan *p, uint32_t opcode,
+                                  const uint16_t *vids, unsigned int n)
 {
     struct virtchnl_vlan_filter_list *vl;
 
-    vl = plan_msg(p, opcode,
-                  sizeof(*vl) + (n + 1) * sizeof(vl->vlan_id[0]));
+    vl = shadow_plan_msg(p, opcode,
+                         sizeof(*vl) + (n + 1) * sizeof(vl->vlan_id[0]));
     vl->vsi_id = cpu_to_le16(p->vsi_id);
     vl->num_elements = cpu_to_le16(n);
     for (unsigned int i = 0; i < n; i++) {
@@ -747,7 +760,7 @@ static void plan_vlan_list(ShadowPlan *p, uint32_t opcode,
     }
 }
 
-static bool vlan_in(const uint32_t *vlans, unsigned int vid)
+static bool shadow_vlan_in(const uint32_t *vlans, unsigned int vid)
 {
     return vlans[vid / 32] & BIT(vid % 32);
 }
@@ -756,24 +769,26 @@ static bool vlan_in(const uint32_t *vlans, unsigned int vid)
  * The VLANs in @set and not in @unless (NULL: none), in as many messages
  * as the 4 KiB limit needs (i40e lets 16 VLANs in one).  Returns how many.
  */
-static unsigned int plan_vlans(ShadowPlan *p, uint32_t opcode,
-                               const uint32_t *set, const uint32_t *unless)
+static unsigned int shadow_plan_vlans(ShadowPlan *p, uint32_t opcode,
+                                      const uint32_t *set,
+                                      const uint32_t *unless)
 {
     uint16_t vids[VLANS_PER_MSG];
     unsigned int n = 0, total = 0;
 
     for (unsigned int vid = 1; vid < 4096; vid++) {
-        if (vlan_in(set, vid) && !(unless && vlan_in(unless, vid))) {
+        if (shadow_vlan_in(set, vid) &&
+            !(unless && shadow_vlan_in(unless, vid))) {
             vids[n++] = vid;
             total++;
         }
         if (n == VLANS_PER_MSG) {
-            plan_vlan_list(p, opcode, vids, n);
+            shadow_plan_vlan_list(p, opcode, vids, n);
             n = 0;
         }
     }
     if (n) {
-        plan_vlan_list(p, opcode, vids, n);
+        shadow_plan_vlan_list(p, opcode, vids, n);
     }
     return total;
 }
@@ -782,37 +797,37 @@ static unsigned int plan_vlans(ShadowPlan *p, uint32_t opcode,
  * Then the stripping: a fresh VF strips, and adding a VLAN turns it on
  * again.
  */
-static void replay_vlans(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_vlans(const I40EVFShadow *s, ShadowPlan *p)
 {
     const uint32_t *had = p->from ? p->from->vlans : NULL;
     bool added, strips = p->from ? p->from->vlan_strip : true;
 
     if (had) {
-        plan_vlans(p, VIRTCHNL_OP_DEL_VLAN, had, s->vlans);
+        shadow_plan_vlans(p, VIRTCHNL_OP_DEL_VLAN, had, s->vlans);
     }
-    added = plan_vlans(p, VIRTCHNL_OP_ADD_VLAN, s->vlans, had);
+    added = shadow_plan_vlans(p, VIRTCHNL_OP_ADD_VLAN, s->vlans, had);
     if (s->vlan_strip != strips || (added && !s->vlan_strip)) {
-        plan_msg(p, s->vlan_strip ? VIRTCHNL_OP_ENABLE_VLAN_STRIPPING
-                                  : VIRTCHNL_OP_DISABLE_VLAN_STRIPPING, 0);
+        shadow_plan_msg(p, s->vlan_strip ? VIRTCHNL_OP_ENABLE_VLAN_STRIPPING
+                        : VIRTCHNL_OP_DISABLE_VLAN_STRIPPING, 0);
     }
 }
 
-static void replay_rss_key(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_rss_key(const I40EVFShadow *s, ShadowPlan *p)
 {
     struct virtchnl_rss_key *rk;
 
     if (p->from ? !memcmp(s->rss_key, p->from->rss_key, sizeof(s->rss_key))
-                : buffer_is_zero(s->rss_key, sizeof(s->rss_key))) {
+        : buffer_is_zero(s->rss_key, sizeof(s->rss_key))) {
         return;
     }
-    rk = plan_msg(p, VIRTCHNL_OP_CONFIG_RSS_KEY,
-                  sizeof(*rk) + sizeof(s->rss_key) + 1);
+    rk = shadow_plan_msg(p, VIRTCHNL_OP_CONFIG_RSS_KEY,
+                         sizeof(*rk) + sizeof(s->rss_key) + 1);
     rk->vsi_id = cpu_to_le16(p->vsi_id);
     rk->key_len = cpu_to_le16(sizeof(s->rss_key));
     memcpy(rk->key, s->rss_key, sizeof(s->rss_key));
 }
 
-static void replay_rss_lut(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_rss_lut(const I40EVFShadow *s, ShadowPlan *p)
 {
     struct virtchnl_rss_lut *rl;
     bool spread = true;
@@ -821,53 +836,55 @@ static void replay_rss_lut(const I40EVFShadow *s, ShadowPlan *p)
         spread &= s->rss_lut[i] == i % MAX(s->num_queue_pairs, 1);
     }
     if (p->from ? !memcmp(s->rss_lut, p->from->rss_lut, sizeof(s->rss_lut))
-                : spread) {
+        : spread) {
         return;
     }
-    rl = plan_msg(p, VIRTCHNL_OP_CONFIG_RSS_LUT,
-                  sizeof(*rl) + sizeof(s->rss_lut) + 1);
+    rl = shadow_plan_msg(p, VIRTCHNL_OP_CONFIG_RSS_LUT,
+                         sizeof(*rl) + sizeof(s->rss_lut) + 1);
     rl->vsi_id = cpu_to_le16(p->vsi_id);
     rl->lut_entries = cpu_to_le16(sizeof(s->rss_lut));
     memcpy(rl->lut, s->rss_lut, sizeof(s->rss_lut));
 }
 
-static void replay_rss_hena(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_rss_hena(const I40EVFShadow *s, ShadowPlan *p)
 {
     if (s->rss_hena != (p->from ? p->from->rss_hena
-                                : I40E_DEFAULT_RSS_HENA)) {
-        stq_le_p(plan_msg(p, VIRTCHNL_OP_SET_RSS_HENA,
-                          sizeof(struct virtchnl_rss_hena)), s->rss_hena);
+                        : I40E_DEFAULT_RSS_HENA)) {
+        stq_le_p(shadow_plan_msg(p, VIRTCHNL_OP_SET_RSS_HENA,
+                                 sizeof(struct virtchnl_rss_hena)),
+                 s->rss_hena);
     }
 }
 
-static void replay_promisc(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_promisc(const I40EVFShadow *s, ShadowPlan *p)
 {
     struct virtchnl_promisc_info *pi;
 
     if (s->promisc == (p->from ? p->from->promisc : 0)) {
         return;
     }
-    pi = plan_msg(p, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE, sizeof(*pi));
+    pi = shadow_plan_msg(p, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE, sizeof(*pi));
     pi->vsi_id = cpu_to_le16(p->vsi_id);
     pi->flags = cpu_to_le16(s->promisc);
 }
 
 /* Last: the queues start with everything else in place. */
-static void replay_enable(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_enable(const I40EVFShadow *s, ShadowPlan *p)
 {
     struct virtchnl_queue_select *qs;
 
     if (!s->rx_enabled && !s->tx_enabled) {
         return;
     }
-    qs = plan_msg(p, VIRTCHNL_OP_ENABLE_QUEUES, sizeof(*qs));
+    qs = shadow_plan_msg(p, VIRTCHNL_OP_ENABLE_QUEUES, sizeof(*qs));
     qs->vsi_id = cpu_to_le16(p->vsi_id);
     qs->rx_queues = cpu_to_le32(s->rx_enabled);
     qs->tx_queues = cpu_to_le32(s->tx_enabled);
 }
 
-static ShadowPlan plan_new(const I40EVFShadow *s, const I40EVFShadow *from,
-                           uint16_t vsi_id, const uint8_t *dst_mac)
+static ShadowPlan shadow_plan_new(const I40EVFShadow *s,
+                                  const I40EVFShadow *from,
+                                  uint16_t vsi_id, const uint8_t *dst_mac)
 {
     ShadowPlan p = {
         .msgs = g_array_new(false, false, sizeof(I40EVFShadowMsg)),
@@ -877,46 +894,46 @@ static ShadowPlan plan_new(const I40EVFShadow *s, const I40EVFShadow *from,
         .from = from,
     };
 
-    g_array_set_clear_func(p.msgs, msg_clear);
+    g_array_set_clear_func(p.msgs, shadow_msg_clear);
     return p;
 }
 
 /* Filters, VLAN stripping, RSS and promiscuous mode */
-static void replay_filters(const I40EVFShadow *s, ShadowPlan *p)
+static void shadow_replay_filters(const I40EVFShadow *s, ShadowPlan *p)
 {
-    replay_macs(s, p);
-    replay_vlans(s, p);
-    replay_rss_key(s, p);
-    replay_rss_lut(s, p);
-    replay_rss_hena(s, p);
-    replay_promisc(s, p);
+    shadow_replay_macs(s, p);
+    shadow_replay_vlans(s, p);
+    shadow_replay_rss_key(s, p);
+    shadow_replay_rss_lut(s, p);
+    shadow_replay_rss_hena(s, p);
+    shadow_replay_promisc(s, p);
 }
 
 GArray *i40evf_shadow_plan(const I40EVFShadow *s, uint16_t vsi_id,
                            const uint8_t *dst_mac)
 {
-    ShadowPlan p = plan_new(s, NULL, vsi_id, dst_mac);
+    ShadowPlan p = shadow_plan_new(s, NULL, vsi_id, dst_mac);
 
-    replay_version(s, &p);
-    replay_resources(s, &p);
-    replay_request_queues(s, &p);
+    shadow_replay_version(s, &p);
+    shadow_replay_resources(s, &p);
+    shadow_replay_request_queues(s, &p);
     /* Before GET_VF_RESOURCES the PF accepts no configuration. */
     if (s->active) {
-        replay_queues(s, &p);
-        replay_irq_map(s, &p);
-        replay_filters(s, &p);
-        replay_enable(s, &p);
+        shadow_replay_queues(s, &p);
+        shadow_replay_irq_map(s, &p);
+        shadow_replay_filters(s, &p);
+        shadow_replay_enable(s, &p);
     }
     return p.msgs;
 }
 
 GArray *i40evf_shadow_plan_queues(const I40EVFShadow *s, uint16_t vsi_id)
 {
-    ShadowPlan p = plan_new(s, NULL, vsi_id, NULL);
+    ShadowPlan p = shadow_plan_new(s, NULL, vsi_id, NULL);
 
     if (s->active) {
-        replay_queues(s, &p);
-        replay_irq_map(s, &p);
+        shadow_replay_queues(s, &p);
+        shadow_replay_irq_map(s, &p);
     }
     return p.msgs;
 }
@@ -925,10 +942,10 @@ GArray *i40evf_shadow_plan_filters(const I40EVFShadow *s,
                                    const I40EVFShadow *from,
                                    uint16_t vsi_id, const uint8_t *dst_mac)
 {
-    ShadowPlan p = plan_new(s, from, vsi_id, dst_mac);
+    ShadowPlan p = shadow_plan_new(s, from, vsi_id, dst_mac);
 
     if (s->active) {
-        replay_filters(s, &p);
+        shadow_replay_filters(s, &p);
     }
     return p.msgs;
 }

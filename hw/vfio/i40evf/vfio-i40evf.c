@@ -22,10 +22,11 @@ struct VFIOI40EVF {
 };
 
 static const Property vfio_i40evf_properties[] = {
-    DEFINE_PROP_UINT32("x-mbx-timeout-ms", VFIOI40EVF, trap.timeout_ms,
+    DEFINE_PROP_UINT32("x-mbx-timeout-ms", VFIOI40EVF, trap.mbx.timeout_ms,
                        I40EVF_MBX_TIMEOUT_MS),
-    DEFINE_PROP_SIGNED("resume", VFIOI40EVF, trap.resume, I40EVF_RESUME_RELAY,
-                       i40evf_prop_resume, int),
+    DEFINE_PROP_SIGNED("resume", VFIOI40EVF, trap.mig.resume,
+                       VFIO_I40EVF_RESUME_RELAY, i40evf_prop_resume,
+                       VfioI40evfResume),
 };
 
 static const VMStateDescription vmstate_vfio_i40evf = {
@@ -78,7 +79,6 @@ static void vfio_i40evf_class_init(ObjectClass *klass, const void *data)
     dc->desc = "Intel X710 VF assignment, mailbox trapped";
     dc->vmsd = &vmstate_vfio_i40evf;
     ic->parent_realize = vfio_i40evf_pci_realize;
-    ic->migratable = true;
 }
 
 static const TypeInfo vfio_i40evf_info = {

@@ -18,10 +18,11 @@ struct VFIOUserI40EVF {
 };
 
 static const Property vfio_user_i40evf_properties[] = {
-    DEFINE_PROP_UINT32("x-mbx-timeout-ms", VFIOUserI40EVF, trap.timeout_ms,
+    DEFINE_PROP_UINT32("x-mbx-timeout-ms", VFIOUserI40EVF, trap.mbx.timeout_ms,
                        I40EVF_MBX_TIMEOUT_MS),
-    DEFINE_PROP_SIGNED("resume", VFIOUserI40EVF, trap.resume, I40EVF_RESUME_RELAY,
-                       i40evf_prop_resume, int),
+    DEFINE_PROP_SIGNED("resume", VFIOUserI40EVF, trap.mig.resume,
+                       VFIO_I40EVF_RESUME_RELAY, i40evf_prop_resume,
+                       VfioI40evfResume),
 };
 
 static const VMStateDescription vmstate_vfio_user_i40evf = {
@@ -48,7 +49,6 @@ static void vfio_user_i40evf_class_init(ObjectClass *klass, const void *data)
     dc->desc = "Intel X710 VF over vfio-user, mailbox trapped";
     dc->vmsd = &vmstate_vfio_user_i40evf;
     udc->migratable = true;
-    I40EVF_DEVICE_CLASS(klass)->migratable = true;
 }
 
 static const TypeInfo vfio_user_i40evf_info = {

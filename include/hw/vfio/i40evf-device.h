@@ -20,7 +20,6 @@ struct I40EVFDeviceClass {
     InterfaceClass parent_class;
 
     size_t trap_offset;         /* of the I40EVFTrap in the instance */
-    bool migratable;            /* the trap migrates the VF's state */
     void (*parent_realize)(PCIDevice *pdev, Error **errp);
     void (*parent_exit)(PCIDevice *pdev);
     ResettablePhases parent_phases;
