@@ -8,6 +8,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/timer.h"
 #include "qobject/qdict.h"
 #include "libqtest.h"
 #include "libqos/libqos-pc.h"
@@ -31,9 +32,10 @@ typedef struct Fixture {
 static void fixture_start(Fixture *f, const char *faults)
 {
     g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, f->sock), ==, 0);
+    /* Quoted: libqtest starts QEMU through the shell, and rules hold ';'. */
     f->qs = qtest_pc_boot("-netdev socket,fd=%d,id=n0 "
-                          "-device i40e-vf,netdev=n0,addr=04.0,id=vf,"
-                          "vsi-id=%d%s%s", f->sock[1], VF_VSI,
+                          "-device 'i40e-vf,netdev=n0,addr=04.0,id=vf,"
+                          "vsi-id=%d%s%s'", f->sock[1], VF_VSI,
                           faults ? ",x-pf-fault=" : "", faults ?: "");
     qiavf_init(&f->d, f->qs, VF_DEVFN);
     qiavf_negotiate(&f->d, QIAVF_IAVF_CAPS);
@@ -56,11 +58,12 @@ static void set_faults(Fixture *f, const char *spec)
 
 static char *get_faults(Fixture *f)
 {
-    QDict *rsp = qtest_qmp_assert_success_ref(f->qs->qts,
-                             "{ 'execute': 'qom-get', 'arguments': "
-                             "{ 'path': 'vf', 'property': 'x-pf-fault' } }");
-    char *spec = g_strdup(qdict_get_str(rsp, "return"));
+    QDict *rsp = qtest_qmp(f->qs->qts, "{ 'execute': 'qom-get', "
+                           "'arguments': { 'path': 'vf', "
+                           "'property': 'x-pf-fault' } }");
+    char *spec = g_strdup(qdict_get_try_str(rsp, "return"));
 
+    g_assert_nonnull(spec);
     qobject_unref(rsp);
     return spec;
 }
@@ -264,7 +267,9 @@ static void test_count(void)
 {
     Fixture f;
 
-    fixture_start(&f, "15:refuse=-5*2;15:refuse=-7*1;1:drop*1");
+    /* Set once the VF is up: the fixture's bring-up sends VERSION. */
+    fixture_start(&f, NULL);
+    set_faults(&f, "15:refuse=-5*2;15:refuse=-7*1;1:drop*1");
     send_stats(&f);
     expect_reply(&f, VIRTCHNL_OP_GET_STATS, -5, 0);
     send_version(&f);
@@ -431,7 +436,8 @@ static void test_invalid_cmdline(void)
     g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
                                G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL,
                                &out, &err, &status, &gerr));
-    g_assert_false(g_spawn_check_wait_status(status, NULL));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
     g_assert_nonnull(strstr(err, "x-pf-fault rule '3:bogus'"));
 }
 

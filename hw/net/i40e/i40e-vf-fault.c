@@ -16,6 +16,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/ctype.h"
 #include "qemu/cutils.h"
 #include "hw/qdev-core.h"
 #include "i40e-vf-core.h"
