@@ -32,6 +32,8 @@ def programs(src, obj):
          {}, 120),
         ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-test'), '--tap',
                    '-k'], qtest_env, 600),
+        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-fault-test'),
+                   '--tap', '-k'], qtest_env, 60),
         ('qtest', [os.path.join(obj, 'tests/qtest/vfio-user-msix-test'),
                    '--tap', '-k'], qtest_env, 120),
         ('qtest', [os.path.join(obj, 'tests/qtest/vfio-user-i40evf-test'),

@@ -545,6 +545,7 @@ void i40e_vf_core_realize(I40EVFCore *core, PCIDevice *owner, NICState *nic)
     core->num_queue_pairs = core->default_queues;
     net_tx_pkt_init(&core->tx_pkt, I40E_VF_MAX_TX_FRAGS);
     net_rx_pkt_init(&core->rx_pkt);
+    i40e_vf_fault_realize(core);
 }
 
 void i40e_vf_core_unrealize(I40EVFCore *core)
@@ -555,6 +556,7 @@ void i40e_vf_core_unrealize(I40EVFCore *core)
     qemu_del_vm_change_state_handler(core->vmstate);
     net_tx_pkt_uninit(core->tx_pkt);
     net_rx_pkt_uninit(core->rx_pkt);
+    i40e_vf_fault_unrealize(core);
 }
 
 /* An enabled queue may have no ring: i40e lets it start, inert. */

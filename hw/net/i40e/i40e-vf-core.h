@@ -16,6 +16,7 @@
 #include "net/virtchnl.h"
 #include "hw/net/i40e-vf-regs.h"
 #include "hw/net/i40e-vf-aq.h"
+#include "i40e-vf-fault.h"
 
 /*
  * Filter limits: an untrusted VF's MAC filter entries (broadcast and
@@ -122,6 +123,9 @@ typedef struct I40EVFCore {
     uint64_t rss_hena;
     struct virtchnl_eth_stats stats;
     bool mdd_disabled;  /* a malicious-driver event stopped the VF */
+
+    /* Test-only PF faults (x-pf-fault), not migrated */
+    I40EVFFault fault;
 
     /* Data path scratch, not migrated */
     struct NetTxPkt *tx_pkt;

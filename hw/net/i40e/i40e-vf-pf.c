@@ -578,8 +578,9 @@ static int i40e_vf_pf_dispatch(I40EVFCore *core, uint32_t v_opcode,
     return h->handle(core, msg, msglen, reply);
 }
 
-void i40e_vf_pf_handle_msg(I40EVFCore *core, uint32_t v_opcode,
-                           const uint8_t *msg, uint16_t msglen)
+/* The PF takes up one message: carries it out and answers. */
+void i40e_vf_pf_process(I40EVFCore *core, uint32_t v_opcode,
+                        const uint8_t *msg, uint16_t msglen)
 {
     I40EVFReply reply = { 0 };
     bool link_event = false;
@@ -603,6 +604,15 @@ void i40e_vf_pf_handle_msg(I40EVFCore *core, uint32_t v_opcode,
     }
 }
 
+/* A message from the VF; the test-only faults may take it first. */
+void i40e_vf_pf_handle_msg(I40EVFCore *core, uint32_t v_opcode,
+                           const uint8_t *msg, uint16_t msglen)
+{
+    if (!i40e_vf_fault_hold(core, v_opcode, msg, msglen)) {
+        i40e_vf_pf_process(core, v_opcode, msg, msglen);
+    }
+}
+
 /*
  * What a VF reset clears on the PF side.  The version, the requested
  * capabilities, the queue count, the VF's default address and the
@@ -617,4 +627,5 @@ void i40e_vf_pf_reset(I40EVFCore *core)
     memset(&core->stats, 0, sizeof(core->stats));
     i40e_vf_filter_reset(core);
     i40e_vf_rss_reset(core);
+    i40e_vf_fault_reset(core);
 }

@@ -18,6 +18,8 @@ typedef struct I40EVFReply {
 } I40EVFReply;
 
 /* i40e-vf-pf.c */
+void i40e_vf_pf_process(I40EVFCore *core, uint32_t v_opcode,
+                        const uint8_t *msg, uint16_t msglen);
 int i40e_vf_pf_bad_param(const char *what, unsigned int val);
 int i40e_vf_pf_check_vsi(I40EVFCore *core, uint16_t vsi_id);
 

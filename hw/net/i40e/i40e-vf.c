@@ -361,6 +361,22 @@ static void i40e_vf_set_trusted(Object *obj, bool value, Error **errp)
     }
 }
 
+/* Test only, off when empty; may change at any time (i40e-vf-fault.c). */
+static char *i40e_vf_get_pf_fault(Object *obj, Error **errp)
+{
+    return i40e_vf_fault_get(&I40E_VF(obj)->core.fault);
+}
+
+static void i40e_vf_set_pf_fault(Object *obj, const char *value, Error **errp)
+{
+    i40e_vf_fault_set(&I40E_VF(obj)->core.fault, DEVICE(obj), value, errp);
+}
+
+static void i40e_vf_instance_finalize(Object *obj)
+{
+    i40e_vf_fault_finalize(&I40E_VF(obj)->core.fault);
+}
+
 static void i40e_vf_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -397,6 +413,11 @@ static void i40e_vf_class_init(ObjectClass *klass, const void *data)
         "from a MAC or VLAN that is not the VF's");
     object_class_property_set_description(klass, "reset-delay",
         "milliseconds from a VF reset to VFACTIVE (i40e: about 30)");
+    object_class_property_add_str(klass, "x-pf-fault", i40e_vf_get_pf_fault,
+                                  i40e_vf_set_pf_fault);
+    object_class_property_set_description(klass, "x-pf-fault",
+        "test only: 'OPCODE:ACTION[*COUNT];...' makes the PF drop, delay=MS "
+        "or refuse[=STATUS] virtchnl messages; empty (default) for none");
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 
@@ -404,6 +425,7 @@ static const TypeInfo i40e_vf_info = {
     .name = TYPE_I40E_VF,
     .parent = TYPE_PCI_DEVICE,
     .instance_size = sizeof(I40EVFState),
+    .instance_finalize = i40e_vf_instance_finalize,
     .class_init = i40e_vf_class_init,
     .interfaces = (const InterfaceInfo[]) {
         { INTERFACE_PCIE_DEVICE },
