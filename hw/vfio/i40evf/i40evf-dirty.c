@@ -121,12 +121,6 @@ static bool dirty_tail_write(void *opaque, bool tx, unsigned int q,
     return false;
 }
 
-static bool dirty_tail_read(void *opaque, bool tx, unsigned int q,
-                            uint32_t *val)
-{
-    return false;
-}
-
 /* Before each dirty bitmap sync */
 static int i40evf_dirty_sync(NotifierWithReturn *n, void *data, Error **errp)
 {
@@ -225,7 +219,6 @@ void i40evf_dirty_init(I40EVFTrap *t)
 {
     t->dirty.hook = (I40EVFTailHook) {
         .write = dirty_tail_write,
-        .read = dirty_tail_read,
         .opaque = t,
     };
     i40evf_trap_add_tail_hook(t, &t->dirty.hook);

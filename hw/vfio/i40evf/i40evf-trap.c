@@ -399,7 +399,7 @@ static uint32_t trap_tail_read(I40EVFTrap *t, bool tx, hwaddr addr)
     for (unsigned int i = 0; i < I40EVF_TAIL_HOOKS; i++) {
         I40EVFTailHook *h = trap_tail_hook(t, i, tx);
 
-        if (h && h->read(h->opaque, tx, q, &val)) {
+        if (h && h->read && h->read(h->opaque, tx, q, &val)) {
             return val;
         }
     }

@@ -69,7 +69,7 @@ typedef struct I40EVFTrapNotice {
 /*
  * Who watches the queue tail doorbells: the relay, then dirty tracking.
  * A hook's write returns true if it took the write (the VF does not see
- * it); its read, if it answers in the VF's place.
+ * it); its read (optional), if it answers in the VF's place.
  */
 typedef struct I40EVFTailHook {
     bool (*write)(void *opaque, bool tx, unsigned int q, uint32_t val);
