@@ -36,8 +36,9 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "recv")) {
         ssize_t n;
 
-        while ((n = read(fd, buf, sizeof(buf))) > 0) {
-        }
+        do {
+            n = read(fd, buf, sizeof(buf));
+        } while (n > 0);
         return n < 0;
     }
     for (left = argc > 4 ? atoll(argv[4]) : 0; left > 0;) {
@@ -50,7 +51,9 @@ int main(int argc, char **argv)
         left -= n;
     }
     shutdown(fd, SHUT_WR);
+    /* Wait for the peer to close: it has read everything by then. */
     while (read(fd, buf, sizeof(buf)) > 0) {
+        continue;
     }
     return 0;
 }

@@ -199,8 +199,12 @@ static void udp_receive(int u)
         uint64_t seq;
 
         if (n < UDP_HDR || get32(d) != UDP_MAGIC ||
-            crc32_update(0, d + 8, n - 8) != get32(d + 4) ||
-            (seq = get64(d + 8)) >= UDP_MAX_SEQ) {
+            crc32_update(0, d + 8, n - 8) != get32(d + 4)) {
+            udp_bad++;
+            continue;
+        }
+        seq = get64(d + 8);
+        if (seq >= UDP_MAX_SEQ) {
             udp_bad++;
             continue;
         }
