@@ -2,28 +2,91 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Run the project's test programs and count their TAP results.
 
-Each program prints TAP (glib tests with --tap, the project's shell and
-Python tests natively).  Every test case counts once; a program that dies
-without reporting counts as one failure.  The last line is the summary:
-"N passed, N failed" (", N skipped" when any were skipped).
+Each program prints TAP on its standard output (glib tests with --tap, the
+project's shell and Python tests natively); its standard error is kept for
+diagnostics and never read as TAP.  Every test case counts once.  Each
+program runs in a session of its own, and these count as one failure of
+the program: fewer or more results than its plan ("1..N"), no plan or no
+TAP at all, a "Bail out!", a non-zero exit with no failed result, its time
+limit reached ("hang": the whole session is killed) and a process of its
+session, or one it orphaned, still alive after it ended ("leftover").
+"1..0 # SKIP reason" is one skip.  Upstream's qos-test is counted on a line of its own; the last line is
+the summary of the project's own tests: "N passed, N failed" (", N
+skipped" when any were skipped).
 """
 
 import argparse
+import ctypes
 import os
 import re
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 
-TAP_RE = re.compile(r'^(not ok|ok)\b\s*\d*\s*(?:- )?(.*?)(\s+#\s*(SKIP|TODO)\b.*)?$',
-                    re.IGNORECASE)
+TAP_RE = re.compile(r'^(not ok|ok)\b\s*(\d*)\s*(?:- )?(.*?)'
+                    r'(\s+#\s*(SKIP|TODO)\b.*)?$', re.IGNORECASE)
+PLAN_RE = re.compile(r'^1\.\.(\d+)\s*(?:#\s*(.*?))?$')
+DIAG_START = ('#', '**', 'ERROR', 'Bail out')
+
+# .ci/run gives make check 90 minutes; installing the packages and a fresh
+# build take 6 of them on the 2-core machine (README), so the tests' limits
+# must add up to what is left with room to spare.
+CI_MINUTES = 90
+BUILD_MINUTES = 15
+TEST_BUDGET = (CI_MINUTES - BUILD_MINUTES) * 60
+
+# The end-to-end suite boots each kernel series (E2E_KERNELS) on both of its
+# networks (slirp, tap) with each of its NICs (E2E_NICS).  Each boot is
+# bounded by run.py's --timeout; a vfio-user boot adds the server's start
+# and stop (10 s each); each series first builds its guest from packages.
+E2E_BOOT = 80
+E2E_SERVER = 20
+GUEST_BUILD = 120
+# nested.py's --timeout bounds L1's run; building L1 comes before it.
+NESTED_BOOT = 240
+NESTED_IAVF_BOOT = 540
+
+# Suites whose results are upstream's, counted on a line of their own.
+UPSTREAM_SUITES = {'qos': 'upstream qos-test'}
+GRACE = 2.0         # seconds a program's processes have to end after it
+
+
+def qemu_version(src):
+    """configure's QEMU_VERSION, read as the Makefile reads it."""
+    with open(os.path.join(src, 'configure')) as f:
+        for line in f:
+            if line.startswith('QEMU_VERSION='):
+                return line[len('QEMU_VERSION='):].strip()
+    raise SystemExit('check.py: no QEMU_VERSION= in %s/configure' % src)
+
+
+def upstream_dir(src, obj):
+    """The unpacked upstream tree beside the build directory."""
+    return os.path.join(os.path.dirname(os.path.abspath(obj)),
+                        'qemu-' + qemu_version(src))
+
+
+def e2e_limit():
+    kernels = len(os.environ.get('E2E_KERNELS', '6.12 6.1').split())
+    nics = len(os.environ.get('E2E_NICS', 'i40e-vf vfio-user').split())
+    boots = 2 * nics * (E2E_BOOT + E2E_SERVER)
+    return kernels * (GUEST_BUILD + boots)
 
 
 def programs(src, obj):
-    """The suites, in the order they run: cheap and specific first."""
+    """The suites, in the order they run: cheap and specific first.  Each
+    entry: (suite, argv, extra environment, time limit in seconds)."""
     qemu = os.path.join(obj, 'qemu-system-x86_64')
     qtest_env = {'QTEST_QEMU_BINARY': qemu}
+    checkpatch = os.path.join(upstream_dir(src, obj), 'scripts/checkpatch.pl')
     return [
+        ('runner', [sys.executable,
+                    os.path.join(src, 'tests/runner/test-check.py')],
+         {}, 60),
+        ('style', [os.path.join(src, 'scripts/test-style.sh'), src,
+                   checkpatch], {}, 120),
         ('unit', [os.path.join(obj, 'tests/unit/test-virtchnl'), '--tap'],
          {}, 60),
         ('unit', [os.path.join(obj, 'tests/unit/test-i40evf-shadow'),
@@ -31,58 +94,168 @@ def programs(src, obj):
         ('build', [os.path.join(src, 'scripts/test-configure.sh'), src],
          {}, 120),
         ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-test'), '--tap',
-                   '-k'], qtest_env, 600),
+                   '-k'], qtest_env, 300),
         ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-fault-test'),
                    '--tap', '-k'], qtest_env, 60),
         ('qtest', [os.path.join(obj, 'tests/qtest/vfio-user-msix-test'),
                    '--tap', '-k'], qtest_env, 120),
         ('qtest', [os.path.join(obj, 'tests/qtest/vfio-user-i40evf-test'),
-                   '--tap', '-k'], qtest_env, 300),
+                   '--tap', '-k'], qtest_env, 240),
         ('qtest', [os.path.join(obj, 'tests/qtest/igb-eitr-test'), '--tap',
                    '-k'], qtest_env, 60),
+        # Upstream's own limit for qos-test is 120 s.
         ('qos', [os.path.join(obj, 'tests/qtest/qos-test'), '--tap', '-k'],
-         qtest_env, 900),
-        ('e2e', [os.path.join(src, 'tests/e2e/run.py'), '--build', obj],
-         {}, 1800),
-        ('dpdk', [os.path.join(src, 'tests/e2e/dpdk.py'), '--build', obj],
-         {}, 300),
-        ('nested', [os.path.join(src, 'tests/e2e/nested.py'), '--build', obj],
-         {}, 600),
+         qtest_env, 240),
+        ('e2e', [os.path.join(src, 'tests/e2e/run.py'), '--build', obj,
+                 '--timeout', str(E2E_BOOT)], {}, e2e_limit()),
+        ('dpdk', [os.path.join(src, 'tests/e2e/dpdk.py'), '--build', obj,
+                  '--timeout', '150'], {}, 150 + GUEST_BUILD + 30),
         ('nested', [os.path.join(src, 'tests/e2e/nested.py'), '--build', obj,
-                    '--iavf'], {}, 960),
+                    '--timeout', str(NESTED_BOOT)], {},
+         NESTED_BOOT + GUEST_BUILD),
+        ('nested', [os.path.join(src, 'tests/e2e/nested.py'), '--build', obj,
+                    '--iavf', '--timeout', str(NESTED_IAVF_BOOT)], {},
+         NESTED_IAVF_BOOT + GUEST_BUILD),
+        # The demo's own waits: boot 120 s, migration 60 s, report 30 s,
+        # after its guest is built.
         ('migration', [os.path.join(src, 'tests/e2e/migration.py'),
                        '--build', obj], {}, 300),
         ('libvirt', [os.path.join(src, 'tests/libvirt/run.py'), '--build',
-                     obj], {}, 600),
+                     obj], {}, 360),
     ]
 
 
-def run(suite, argv, env, timeout, verbose):
-    counts = {'passed': 0, 'failed': 0, 'skipped': 0}
-    start = time.monotonic()
-    full_env = dict(os.environ, **env)
+def become_subreaper():
+    """Orphans of a test program (a daemon that detached itself) become
+    this process's children, so that leftovers() sees them."""
     try:
-        proc = subprocess.run(argv, env=full_env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=timeout,
-                              text=True, errors='replace')
-        out, status = proc.stdout, proc.returncode
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode(errors='replace') if e.stdout else ''
-        status = 'timeout after %ds' % timeout
-    except OSError as e:
-        out, status = '', str(e)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)          # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
 
-    # A failing test's own diagnostics ('#' lines) stand around its result
-    # line: glib prints them before it, the e2e runner after it.
-    lines = out.splitlines()
-    results = [i for i, line in enumerate(lines) if TAP_RE.match(line.strip())]
-    reported = bool(results)
+
+def processes():
+    """(pid, ppid, session, state, name) of every process on the machine."""
+    procs = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index('(') + 1:stat.rindex(')')]
+        fields = stat[stat.rindex(')') + 2:].split()
+        procs.append((int(entry), int(fields[1]), int(fields[3]), fields[0],
+                      name))
+    return procs
+
+
+def reap():
+    """Collect the exit status of orphans that ended as our children."""
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
+
+
+def session_left(sid):
+    """The live processes of session sid and the orphans we adopted."""
+    reap()
+    me = os.getpid()
+    return [(pid, name) for pid, ppid, sess, state, name in processes()
+            if state != 'Z' and pid != me and (sess == sid or ppid == me)]
+
+
+def kill_all(sid):
+    try:
+        os.killpg(sid, signal.SIGKILL)
+    except OSError:
+        pass
+    for pid, _ in session_left(sid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def leftovers(sid):
+    """What of session sid is still alive GRACE seconds after its leader
+    ended; it is killed."""
+    end = time.monotonic() + GRACE
+    left = session_left(sid)
+    while left and time.monotonic() < end:
+        time.sleep(0.05)
+        left = session_left(sid)
+    if left:
+        kill_all(sid)
+        time.sleep(0.1)
+        reap()
+    return left
+
+
+def execute(argv, env, limit, out, err):
+    """Run argv in a session of its own with stdout and stderr to files;
+    returns its exit status and the problems seen (a hang, leftovers)."""
+    try:
+        proc = subprocess.Popen(argv, env=dict(os.environ, **env),
+                                stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=err, start_new_session=True)
+    except OSError as e:
+        return 'cannot start: %s' % e, []
+    problems = []
+    try:
+        status = proc.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        kill_all(proc.pid)
+        status = proc.wait()
+        problems.append('hang: timed out after %d s' % limit)
+    left = leftovers(proc.pid)
+    if left:
+        problems.append('leftover processes still running after it '
+                        'ended (killed): ' +
+                        ', '.join('%d %s' % p for p in left))
+    return status, problems
+
+
+def plan_problems(lines, results):
+    """What is wrong with the program's TAP as a whole, and the skip
+    reason of a '1..0' plan (None unless it is one)."""
+    plans = [PLAN_RE.match(line) for line in lines if PLAN_RE.match(line)]
+    bail = [line for line in lines if line.startswith('Bail out!')]
+    if bail:
+        return [bail[0]], None
+    if not plans:
+        if not results:
+            return ['no TAP output'], None
+        return ['no TAP plan (got %d results)' % len(results)], None
+    if len(plans) > 1:
+        return ['%d TAP plans' % len(plans)], None
+    planned = int(plans[0].group(1))
+    if planned == 0 and not results:
+        why = re.sub(r'^SKIP\b\s*', '', plans[0].group(2) or '',
+                     flags=re.IGNORECASE)
+        return [], why or 'planned no tests, gave no reason'
+    if planned != len(results):
+        return ['planned %d, got %d' % (planned, len(results))], None
+    return [], None
+
+
+def count_results(suite, lines, results, counts):
+    """One PASS/FAIL/SKIP line per TAP result; a failure shows the '#'
+    lines around it (glib prints them before, the e2e tests after)."""
     for k, i in enumerate(results):
-        m = TAP_RE.match(lines[i].strip())
-        name = '%s: %s' % (suite, m.group(2).strip())
-        if m.group(4) and m.group(4).upper() == 'SKIP':
+        m = TAP_RE.match(lines[i])
+        name = '%s: %s' % (suite, m.group(3).strip())
+        directive = (m.group(5) or '').upper()
+        if directive == 'SKIP' or (directive == 'TODO' and
+                                   m.group(1).lower() != 'ok'):
             counts['skipped'] += 1
-            print('SKIP ' + name + (m.group(3) or ''))
+            print('SKIP ' + name + (m.group(4) or ''))
         elif m.group(1).lower() == 'ok':
             counts['passed'] += 1
             print('PASS ' + name)
@@ -92,24 +265,72 @@ def run(suite, argv, env, timeout, verbose):
             first = results[k - 1] + 1 if k else 0
             end = results[k + 1] if k + 1 < len(results) else len(lines)
             diag = [line for line in lines[first:end]
-                    if line.startswith(('#', '**', 'ERROR', 'Bail out'))]
+                    if line.startswith(DIAG_START)]
             for line in diag[-40:]:
                 print('    ' + line)
+
+
+def read_back(f):
+    f.seek(0)
+    return [line.rstrip() for line in
+            f.read().decode(errors='replace').splitlines()]
+
+
+def describe(status):
+    if isinstance(status, str):
+        return status
+    if status < 0:
+        return 'killed by signal %d' % -status
+    return 'exited with status %d' % status
+
+
+def run(suite, argv, env, limit, verbose=False):
+    """Run one program; print a line per result; return the counts."""
+    counts = {'passed': 0, 'failed': 0, 'skipped': 0}
+    start = time.monotonic()
+    prog = '%s: %s' % (suite, os.path.basename(argv[0]) if argv else '?')
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        status, problems = execute(argv, env, limit, out, err)
+        lines, errs = read_back(out), read_back(err)
+    results = [i for i, line in enumerate(lines) if TAP_RE.match(line)]
+    count_results(suite, lines, results, counts)
+    tap_problems, skip = plan_problems(lines, results)
+    problems += tap_problems
+    if skip is not None and not problems and status == 0:
+        counts['skipped'] += 1
+        print('SKIP %s # %s' % (prog, skip))
+    hung = any(p.startswith('hang') for p in problems)
+    if status != 0 and not counts['failed'] and not hung:
+        problems.append(describe(status))
+    if problems:
+        counts['failed'] += 1
+        print('FAIL %s: %s' % (prog, '; '.join(problems)))
+        shown = [line for line in lines if not TAP_RE.match(line)][-20:]
+        if shown:
+            print('    (its last output)')
+        for line in shown:
+            print('    ' + line)
     if verbose:
         for line in lines:
-            if not TAP_RE.match(line.strip()):
+            if not TAP_RE.match(line):
                 print('    ' + line)
-    if status != 0 and (not reported or counts['failed'] == 0):
-        counts['failed'] += 1
-        print('FAIL %s: %s exited with %s' % (suite, argv[0], status))
-        for line in out.splitlines()[-20:]:
+    if errs and (verbose or counts['failed']):
+        print('    (its standard error%s)' % ('' if verbose else ', end'))
+        for line in errs if verbose else errs[-20:]:
             print('    ' + line)
-    print('# %s: %.1fs' % (suite, time.monotonic() - start))
+    print('# %s: %.1fs' % (prog, time.monotonic() - start))
     sys.stdout.flush()
     return counts
 
 
-def main():
+def summary(counts):
+    line = '%d passed, %d failed' % (counts['passed'], counts['failed'])
+    if counts['skipped']:
+        line += ', %d skipped' % counts['skipped']
+    return line
+
+
+def main(argv=None, table=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--src', default=os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))))
@@ -117,20 +338,36 @@ def main():
     ap.add_argument('--suite', action='append',
                     help='run only these suites (repeatable)')
     ap.add_argument('-v', '--verbose', action='store_true')
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     obj = args.build or os.path.join(args.src, 'build', 'obj')
+    if table is None:
+        table = programs(args.src, obj)
+    names = []
+    for entry in table:
+        if entry[0] not in names:
+            names.append(entry[0])
+    unknown = [s for s in args.suite or [] if s not in names]
+    if unknown:
+        ap.error('unknown suite %s (suites: %s)' % (', '.join(unknown),
+                                                    ', '.join(names)))
 
-    total = {'passed': 0, 'failed': 0, 'skipped': 0}
-    for suite, argv, env, timeout in programs(args.src, obj):
+    become_subreaper()
+    own = {'passed': 0, 'failed': 0, 'skipped': 0}
+    upstream = {}
+    for suite, prog, env, limit in table:
         if args.suite and suite not in args.suite:
             continue
-        for k, v in run(suite, argv, env, timeout, args.verbose).items():
+        total = own
+        if suite in UPSTREAM_SUITES:
+            total = upstream.setdefault(suite, dict.fromkeys(own, 0))
+        for k, v in run(suite, prog, env, limit, args.verbose).items():
             total[k] += v
-    summary = '%d passed, %d failed' % (total['passed'], total['failed'])
-    if total['skipped']:
-        summary += ', %d skipped' % total['skipped']
-    print(summary)
-    return 1 if total['failed'] else 0
+    for suite, counts in upstream.items():
+        print('%s (not counted below): %s' % (UPSTREAM_SUITES[suite],
+                                              summary(counts)))
+    print(summary(own))
+    failed = own['failed'] + sum(c['failed'] for c in upstream.values())
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':
