@@ -51,6 +51,7 @@ NESTED_IAVF_BOOT = 540
 # Suites whose results are upstream's, counted on a line of their own.
 UPSTREAM_SUITES = {'qos': 'upstream qos-test'}
 GRACE = 2.0         # seconds a program's processes have to end after it
+RUNNING = []        # the session of the program running now
 
 
 def qemu_version(src):
@@ -125,6 +126,16 @@ def programs(src, obj):
     ]
 
 
+def on_signal(signum, frame):
+    """make check killed (.ci/run's timeout): the program's session goes
+    too, as it is not in our process group."""
+    for sid in RUNNING:
+        kill_all(sid)
+    print('FAIL runner: killed by signal %d' % signum)
+    sys.stdout.flush()
+    os._exit(128 + signum)
+
+
 def become_subreaper():
     """Orphans of a test program (a daemon that detached itself) become
     this process's children, so that leftovers() sees them."""
@@ -185,17 +196,21 @@ def kill_all(sid):
 
 def leftovers(sid):
     """What of session sid is still alive GRACE seconds after its leader
-    ended; it is killed."""
+    ended.  It is killed, again until nothing is left: a killed process's
+    children that were outside the session come to us as orphans."""
     end = time.monotonic() + GRACE
     left = session_left(sid)
     while left and time.monotonic() < end:
         time.sleep(0.05)
         left = session_left(sid)
-    if left:
+    seen = list(left)
+    end = time.monotonic() + GRACE
+    while left and time.monotonic() < end:
         kill_all(sid)
-        time.sleep(0.1)
-        reap()
-    return left
+        time.sleep(0.05)
+        left = session_left(sid)
+        seen += [p for p in left if p not in seen]
+    return seen
 
 
 def execute(argv, env, limit, out, err):
@@ -208,6 +223,7 @@ def execute(argv, env, limit, out, err):
     except OSError as e:
         return 'cannot start: %s' % e, []
     problems = []
+    RUNNING[:] = [proc.pid]
     try:
         status = proc.wait(timeout=limit)
     except subprocess.TimeoutExpired:
@@ -215,6 +231,7 @@ def execute(argv, env, limit, out, err):
         status = proc.wait()
         problems.append('hang: timed out after %d s' % limit)
     left = leftovers(proc.pid)
+    RUNNING[:] = []
     if left:
         problems.append('leftover processes still running after it '
                         'ended (killed): ' +
@@ -352,6 +369,8 @@ def main(argv=None, table=None):
                                                     ', '.join(names)))
 
     become_subreaper()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     own = {'passed': 0, 'failed': 0, 'skipped': 0}
     upstream = {}
     for suite, prog, env, limit in table:
