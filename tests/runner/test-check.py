@@ -194,6 +194,45 @@ class Runner(unittest.TestCase):
         self.assertIn('leftover processes', out)
         self.assertFalse(alive(self.pid_of('sleeper')))
 
+    def test_leftover_grandchild_outside_the_session_is_killed(self):
+        # Its parent is in the session; it comes to the runner only once
+        # that parent is killed.
+        counts, out = self.run_one('echo 1..1; echo ok 1 - a\n'
+                                   'sh -c "setsid sleep 600 & '
+                                   'echo \\$! > sleeper; wait" &\n'
+                                   'sleep 0.2\n')
+        self.expect(counts, passed=1, failed=1)
+        self.assertIn('leftover processes', out)
+        self.assertFalse(alive(self.pid_of('sleeper')))
+
+    def test_runner_killed_kills_the_running_program(self):
+        # .ci/run's timeout sends SIGTERM to make and the runner; the
+        # program's session is not in their process group.
+        hang = self.program('echo 1..1; sleep 600 & echo $! > sleeper; '
+                            'wait\n')
+        code = ('import importlib.util as u, sys\n'
+                's = u.spec_from_file_location("check", sys.argv[1])\n'
+                'c = u.module_from_spec(s); s.loader.exec_module(c)\n'
+                'c.main([], [("fake", [sys.argv[2]], {}, 60)])\n')
+        runner = subprocess.Popen(
+            [sys.executable, '-c', code,
+             os.path.join(SRC, 'scripts', 'check.py'), hang],
+            stdout=subprocess.PIPE, text=True)
+        sleeper = os.path.join(self.dir, 'sleeper')
+        end = time.monotonic() + 10
+        while not os.path.exists(sleeper) and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.1)
+        runner.terminate()
+        out = runner.communicate(timeout=10)[0]
+        self.assertEqual(runner.returncode, 128 + 15)
+        self.assertIn('FAIL runner: killed by signal 15', out)
+        pid = self.pid_of('sleeper')
+        end = time.monotonic() + 2
+        while alive(pid) and time.monotonic() < end:
+            time.sleep(0.05)
+        self.assertFalse(alive(pid))
+
     def test_child_that_ends_in_time_is_no_leftover(self):
         counts, out = self.run_one('echo 1..1; echo ok 1 - a\n'
                                    '(sleep 0.2) &\n')
