@@ -565,18 +565,14 @@ static void test_enable_queues_i40e(void)
     Fixture f;
 
     fixture_up(&f, "", 1);
-    qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "tx-1"), 0, 0, 0);
-    g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
-                             "tx-1"));
+    expect_tx(&f, 0, "tx-1");
     /*
      * i40e_control_tx_q: enabling a running queue changes nothing (head
      * and tail stay); i40e_vc_validate_vqs_bitmaps: bits beyond the VF's
      * queues are no error.
      */
     g_assert_cmpint(qiavf_enable_queues(&f.d, 0xffff), ==, 0);
-    qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "tx-2"), 0, 0, 0);
-    g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
-                             "tx-2"));
+    expect_tx(&f, 0, "tx-2");
 
     /* ... a stopped queue starts at head 0 with the tail as written. */
     g_assert_cmpint(qiavf_call(&f.d, VIRTCHNL_OP_DISABLE_QUEUES, &qs,

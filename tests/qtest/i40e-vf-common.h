@@ -64,7 +64,9 @@ void check_ip4_checksums(const uint8_t *frame, size_t len);
 uint64_t get_stat(QIavf *d, size_t field);
 void expect_rx(Fixture *f, unsigned int q, const char *marker,
                uint64_t *qw0, uint64_t *qw1);
+void expect_tx(Fixture *f, unsigned int q, const char *marker);
 void wait_rx_discards(Fixture *f, uint64_t n);
+void hold_rx_irq(Fixture *f, uint32_t itr);
 void qpair_fill(QIavf *d, struct virtchnl_queue_pair_info *qp, uint16_t q);
 
 /* Resets */

@@ -82,21 +82,11 @@ static void test_irq_automask(void)
 /* An ITR interval spaces a vector's interrupts; causes wait, not vanish. */
 static void test_irq_itr(void)
 {
-    uint8_t frame[256];
     Fixture f;
 
     fixture_up(&f, "", 1);
     /* RX causes use ITR 0: 1000 units of 2 us. */
-    qiavf_wr(&f.d, I40E_VFINT_ITRN1(0, 0), 1000);
-    qiavf_irq_clear(&f.d, 1);
-    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "first"));
-    expect_rx(&f, 0, "first", NULL, NULL);
-    g_assert_true(qiavf_irq_seen(&f.d, 1));
-
-    qiavf_irq_enable(&f.d, 1);
-    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "second"));
-    expect_rx(&f, 0, "second", NULL, NULL);
-    g_assert_false(qiavf_irq_seen(&f.d, 1));
+    hold_rx_irq(&f, 1000);
     qtest_clock_step(f.qs->qts, 1000 * 1000);
     g_assert_false(qiavf_irq_seen(&f.d, 1));
     qtest_clock_step(f.qs->qts, 1000 * 1000);
@@ -208,17 +198,24 @@ static void test_link_event(void)
     fixture_stop(&f);
 }
 
-static void test_reset_vf(void)
+/* Up, with a filter a reset must clear, and a frame received. */
+static void up_with_filter(Fixture *f)
 {
     /* A multicast filter: an untrusted VF may add no other unicast. */
     static const uint8_t other[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x42 };
     uint8_t frame[256];
+
+    fixture_up(f, "", 1);
+    g_assert_cmpint(qiavf_add_mac(&f->d, other, false), ==, 0);
+    sock_send(f, frame, make_udp(frame, vf_mac, 1, "before"));
+    expect_rx(f, 0, "before", NULL, NULL);
+}
+
+static void test_reset_vf(void)
+{
     Fixture f;
 
-    fixture_up(&f, "", 1);
-    g_assert_cmpint(qiavf_add_mac(&f.d, other, false), ==, 0);
-    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "before"));
-    expect_rx(&f, 0, "before", NULL, NULL);
+    up_with_filter(&f);
     qiavf_send(&f.d, VIRTCHNL_OP_RESET_VF, NULL, 0);
     check_reset_and_recover(&f);
     fixture_stop(&f);
@@ -257,15 +254,9 @@ static void test_trust_change(void)
 
 static void test_flr(void)
 {
-    /* A multicast filter: an untrusted VF may add no other unicast. */
-    static const uint8_t other[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x42 };
-    uint8_t frame[256];
     Fixture f;
 
-    fixture_up(&f, "", 1);
-    g_assert_cmpint(qiavf_add_mac(&f.d, other, false), ==, 0);
-    sock_send(&f, frame, make_udp(frame, vf_mac, 1, "before"));
-    expect_rx(&f, 0, "before", NULL, NULL);
+    up_with_filter(&f);
 
     /* An FLR also resets config space: the OS restores it. */
     fixture_flr(&f);

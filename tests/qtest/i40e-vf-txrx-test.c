@@ -258,10 +258,7 @@ static void test_tx_ifdown_ifup(void)
     /* An old tail would send descriptor 0 again. */
     g_assert_cmpuint(get_stat(&f.d, offsetof(struct virtchnl_eth_stats,
                                              tx_unicast)), ==, 1);
-    qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "after-ifup"),
-             0, 0, 0);
-    g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
-                             "after-ifup"));
+    expect_tx(&f, 0, "after-ifup");
     fixture_stop(&f);
 }
 
@@ -279,9 +276,7 @@ static void test_tx_oversize(void)
     make_udp(frame, peer_mac, 1, "oversize");
     stw_be_p(frame + 14 + 2, sizeof(frame) - 14);
     tx_raw(&f, frame, sizeof(frame), 5, 0);
-    qiavf_tx(&f.d, 0, frame, make_udp(frame, peer_mac, 1, "next"), 0, 0, 0);
-    g_assert_true(has_marker(frame, sock_recv(&f, frame, sizeof(frame)),
-                             "next"));
+    expect_tx(&f, 0, "next");
     g_assert_cmpuint(get_stat(&f.d, tx_errors), ==, 1);
     fixture_stop(&f);
 }
