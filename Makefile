@@ -14,7 +14,9 @@ OBJ := $(BUILD)/obj
 UPSTREAM := $(BUILD)/qemu-$(shell sed -n 's/^QEMU_VERSION=//p' configure)
 NINJA_TARGETS := qemu-system-x86_64
 TEST_TARGETS := tests/unit/test-virtchnl tests/unit/test-i40evf-shadow \
-                tests/qtest/i40e-vf-test tests/qtest/i40e-vf-fault-test \
+                tests/qtest/i40e-vf-regs-test tests/qtest/i40e-vf-aq-test \
+                tests/qtest/i40e-vf-txrx-test tests/qtest/i40e-vf-fault-test \
+                tests/qtest/i40e-vf-migration-test \
                 tests/qtest/vfio-user-msix-test tests/qtest/vfio-user-i40evf-test \
                 tests/qtest/vfio-i40evf-test tests/qtest/igb-eitr-test \
                 tests/qtest/qos-test

@@ -22,11 +22,7 @@ struct VFIOI40EVF {
 };
 
 static const Property vfio_i40evf_properties[] = {
-    DEFINE_PROP_UINT32("x-mbx-timeout-ms", VFIOI40EVF, trap.mbx.timeout_ms,
-                       I40EVF_MBX_TIMEOUT_MS),
-    DEFINE_PROP_SIGNED("resume", VFIOI40EVF, trap.mig.resume,
-                       VFIO_I40EVF_RESUME_RELAY, i40evf_prop_resume,
-                       VfioI40evfResume),
+    DEFINE_I40EVF_PROPERTIES(VFIOI40EVF),
 };
 
 static const VMStateDescription vmstate_vfio_i40evf = {

@@ -18,11 +18,7 @@ struct VFIOUserI40EVF {
 };
 
 static const Property vfio_user_i40evf_properties[] = {
-    DEFINE_PROP_UINT32("x-mbx-timeout-ms", VFIOUserI40EVF, trap.mbx.timeout_ms,
-                       I40EVF_MBX_TIMEOUT_MS),
-    DEFINE_PROP_SIGNED("resume", VFIOUserI40EVF, trap.mig.resume,
-                       VFIO_I40EVF_RESUME_RELAY, i40evf_prop_resume,
-                       VfioI40evfResume),
+    DEFINE_I40EVF_PROPERTIES(VFIOUserI40EVF),
 };
 
 static const VMStateDescription vmstate_vfio_user_i40evf = {

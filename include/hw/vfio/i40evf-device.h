@@ -26,6 +26,17 @@ struct I40EVFDeviceClass {
 };
 
 /*
+ * The properties both devices have, for a state type that keeps its
+ * I40EVFTrap in a field named trap.
+ */
+#define DEFINE_I40EVF_PROPERTIES(_state)                                 \
+    DEFINE_PROP_UINT32("x-mbx-timeout-ms", _state, trap.mbx.timeout_ms,  \
+                       I40EVF_MBX_TIMEOUT_MS),                           \
+    DEFINE_PROP_SIGNED("resume", _state, trap.mig.resume,                \
+                       VFIO_I40EVF_RESUME_RELAY, i40evf_prop_resume,     \
+                       VfioI40evfResume)
+
+/*
  * i40evf_device_class_init: called from the class_init of a subclass of
  * vfio-pci or vfio-user-pci that keeps an I40EVFTrap at @trap_offset.
  */
