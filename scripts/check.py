@@ -48,8 +48,13 @@ GUEST_BUILD = 120
 NESTED_BOOT = 240
 NESTED_IAVF_BOOT = 540
 
-# Suites whose results are upstream's, counted on a line of their own.
+# Suites whose results are upstream's, counted on a line of their own;
+# qos-test's cases on the project's graph node (OWN_NODE in their path:
+# upstream's generic tests run on i40e-vf, and its own) are the project's.
 UPSTREAM_SUITES = {'qos': 'upstream qos-test'}
+OWN_NODE = re.compile(r'/i40e-vf(/|$)')
+OWN = 'own'
+KINDS = ('passed', 'failed', 'skipped')
 GRACE = 2.0         # seconds a program's processes have to end after it
 RUNNING = []        # the session of the program running now
 
@@ -87,15 +92,21 @@ def programs(src, obj):
                     os.path.join(src, 'tests/runner/test-check.py')],
          {}, 60),
         ('style', [os.path.join(src, 'scripts/test-style.sh'), src,
-                   checkpatch], {}, 120),
+                   checkpatch], {}, 90),
         ('unit', [os.path.join(obj, 'tests/unit/test-virtchnl'), '--tap'],
          {}, 60),
         ('unit', [os.path.join(obj, 'tests/unit/test-i40evf-shadow'),
                   '--tap'], {}, 60),
         ('build', [os.path.join(src, 'scripts/test-configure.sh'), src],
          {}, 120),
-        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-test'), '--tap',
-                   '-k'], qtest_env, 300),
+        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-regs-test'),
+                   '--tap', '-k'], qtest_env, 60),
+        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-aq-test'),
+                   '--tap', '-k'], qtest_env, 90),
+        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-txrx-test'),
+                   '--tap', '-k'], qtest_env, 90),
+        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-migration-test'),
+                   '--tap', '-k'], qtest_env, 120),
         ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-fault-test'),
                    '--tap', '-k'], qtest_env, 60),
         ('qtest', [os.path.join(obj, 'tests/qtest/vfio-user-msix-test'),
@@ -262,6 +273,24 @@ def plan_problems(lines, results):
     return [], None
 
 
+class Tally:
+    """A program's counts, by group: OWN, or its suite's name for an
+    upstream suite's cases (and the program as a whole)."""
+
+    def __init__(self, suite):
+        self.upstream = suite if suite in UPSTREAM_SUITES else None
+        self.groups = {OWN: dict.fromkeys(KINDS, 0)}
+
+    def add(self, kind, name=''):
+        group = OWN
+        if self.upstream and not OWN_NODE.search(name):
+            group = self.upstream
+        self.groups.setdefault(group, dict.fromkeys(KINDS, 0))[kind] += 1
+
+    def total(self, kind):
+        return sum(c[kind] for c in self.groups.values())
+
+
 def count_results(suite, lines, results, counts):
     """One PASS/FAIL/SKIP line per TAP result; a failure shows the '#'
     lines around it (glib prints them before, the e2e tests after)."""
@@ -271,13 +300,13 @@ def count_results(suite, lines, results, counts):
         directive = (m.group(5) or '').upper()
         if directive == 'SKIP' or (directive == 'TODO' and
                                    m.group(1).lower() != 'ok'):
-            counts['skipped'] += 1
+            counts.add('skipped', name)
             print('SKIP ' + name + (m.group(4) or ''))
         elif m.group(1).lower() == 'ok':
-            counts['passed'] += 1
+            counts.add('passed', name)
             print('PASS ' + name)
         else:
-            counts['failed'] += 1
+            counts.add('failed', name)
             print('FAIL ' + name)
             first = results[k - 1] + 1 if k else 0
             end = results[k + 1] if k + 1 < len(results) else len(lines)
@@ -294,16 +323,15 @@ def read_back(f):
 
 
 def describe(status):
-    if isinstance(status, str):
-        return status
     if status < 0:
         return 'killed by signal %d' % -status
     return 'exited with status %d' % status
 
 
 def run(suite, argv, env, limit, verbose=False):
-    """Run one program; print a line per result; return the counts."""
-    counts = {'passed': 0, 'failed': 0, 'skipped': 0}
+    """Run one program; print a line per result; return the counts by
+    group (Tally)."""
+    counts = Tally(suite)
     start = time.monotonic()
     prog = '%s: %s' % (suite, os.path.basename(argv[0]) if argv else '?')
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -311,16 +339,21 @@ def run(suite, argv, env, limit, verbose=False):
         lines, errs = read_back(out), read_back(err)
     results = [i for i, line in enumerate(lines) if TAP_RE.match(line)]
     count_results(suite, lines, results, counts)
-    tap_problems, skip = plan_problems(lines, results)
-    problems += tap_problems
+    skip = None
+    if isinstance(status, str):         # it never started
+        problems.append(status)
+    else:
+        tap_problems, skip = plan_problems(lines, results)
+        problems += tap_problems
     if skip is not None and not problems and status == 0:
-        counts['skipped'] += 1
+        counts.add('skipped')
         print('SKIP %s # %s' % (prog, skip))
     hung = any(p.startswith('hang') for p in problems)
-    if status != 0 and not counts['failed'] and not hung:
+    if status != 0 and not counts.total('failed') and not hung and \
+            not isinstance(status, str):
         problems.append(describe(status))
     if problems:
-        counts['failed'] += 1
+        counts.add('failed')
         print('FAIL %s: %s' % (prog, '; '.join(problems)))
         shown = [line for line in lines if not TAP_RE.match(line)][-20:]
         if shown:
@@ -331,13 +364,13 @@ def run(suite, argv, env, limit, verbose=False):
         for line in lines:
             if not TAP_RE.match(line):
                 print('    ' + line)
-    if errs and (verbose or counts['failed']):
+    if errs and (verbose or counts.total('failed')):
         print('    (its standard error%s)' % ('' if verbose else ', end'))
         for line in errs if verbose else errs[-20:]:
             print('    ' + line)
     print('# %s: %.1fs' % (prog, time.monotonic() - start))
     sys.stdout.flush()
-    return counts
+    return counts.groups
 
 
 def summary(counts):
@@ -371,22 +404,21 @@ def main(argv=None, table=None):
     become_subreaper()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)
-    own = {'passed': 0, 'failed': 0, 'skipped': 0}
-    upstream = {}
+    totals = {OWN: dict.fromkeys(KINDS, 0)}
     for suite, prog, env, limit in table:
         if args.suite and suite not in args.suite:
             continue
-        total = own
-        if suite in UPSTREAM_SUITES:
-            total = upstream.setdefault(suite, dict.fromkeys(own, 0))
-        for k, v in run(suite, prog, env, limit, args.verbose).items():
-            total[k] += v
-    for suite, counts in upstream.items():
-        print('%s (not counted below): %s' % (UPSTREAM_SUITES[suite],
-                                              summary(counts)))
-    print(summary(own))
-    failed = own['failed'] + sum(c['failed'] for c in upstream.values())
-    return 1 if failed else 0
+        for group, counts in run(suite, prog, env, limit,
+                                 args.verbose).items():
+            total = totals.setdefault(group, dict.fromkeys(KINDS, 0))
+            for k, v in counts.items():
+                total[k] += v
+    for group, counts in totals.items():
+        if group != OWN:
+            print('%s (not counted below): %s' % (UPSTREAM_SUITES[group],
+                                                  summary(counts)))
+    print(summary(totals[OWN]))
+    return 1 if any(c['failed'] for c in totals.values()) else 0
 
 
 if __name__ == '__main__':

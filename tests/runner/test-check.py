@@ -59,8 +59,9 @@ class Runner(unittest.TestCase):
         """check.run() on a program; its counts and what it printed."""
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            counts = check.run('fake', [self.program(body)], {}, limit)
-        return counts, out.getvalue()
+            groups = check.run('fake', [self.program(body)], {}, limit)
+        self.assertEqual(list(groups), ['own'])
+        return groups['own'], out.getvalue()
 
     def pid_of(self, name):
         with open(os.path.join(self.dir, name)) as f:
@@ -152,7 +153,7 @@ class Runner(unittest.TestCase):
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             counts = check.run('fake', [os.path.join(self.dir, 'none')], {},
-                               5)
+                               5)['own']
         self.expect(counts, failed=1)
         self.assertIn('cannot start', out.getvalue())
 
@@ -251,13 +252,24 @@ class Runner(unittest.TestCase):
         return status, out.getvalue().splitlines()
 
     def test_qos_counted_on_its_own_line(self):
-        table = self.fake_table('echo 1..3; echo ok 1; echo ok 2; '
-                                'echo "not ok 3"\n')
+        table = self.fake_table('echo 1..4; echo ok 1 /x86_64/pc/ahci\n'
+                                'echo ok 2 /x86_64/pc/e1000e; '
+                                'echo "not ok 3 /x86_64/pc/igb"\n'
+                                'echo ok 4 /x86_64/pc/pci-bus/i40e-vf/nop\n')
         status, lines = self.run_main([], table)
-        self.assertEqual(lines[-1], '2 passed, 0 failed')
+        # The case on the project's node counts as the project's.
+        self.assertEqual(lines[-1], '3 passed, 0 failed')
         self.assertEqual(lines[-2], 'upstream qos-test (not counted below): '
                          '2 passed, 1 failed')
         self.assertEqual(status, 1)     # a qos failure still fails
+
+    def test_qos_program_failure_is_upstream(self):
+        table = self.fake_table('echo 1..2; echo ok 1 /x86_64/pc/ahci\n')
+        status, lines = self.run_main([], table)
+        self.assertEqual(lines[-1], '2 passed, 0 failed')
+        self.assertEqual(lines[-2], 'upstream qos-test (not counted below): '
+                         '1 passed, 1 failed')
+        self.assertEqual(status, 1)
 
     def test_suite_option(self):
         table = self.fake_table('echo 1..1; echo ok 1\n')
