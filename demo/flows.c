@@ -262,55 +262,106 @@ static void report_gaps(void)
     say("udp-rx-gaps", "%u %s", gaps, len ? line : "-");
 }
 
-int main(int argc, char **argv)
+/* The UDP socket bound to and connected to port; the TCP connection */
+static int open_sockets(struct sockaddr_in *peer, int udp_port,
+                        int tcp_port, int *t, int *u)
 {
-    struct sockaddr_in peer = { .sin_family = AF_INET };
     struct sockaddr_in local = { .sin_family = AF_INET };
-    double start, end_at = 0, limit, pps, bps;
-    uint64_t slots = 0;                 /* UDP send slots gone by */
-    int t, u, k, eof = 0, shut = 0;
-    const char *error = NULL;
 
-    if (argc != 7 || inet_pton(AF_INET, argv[1], &peer.sin_addr) != 1) {
-        fprintf(stderr, "usage: flows HOST TCPPORT UDPPORT PPS "
-                "BYTES_PER_S LIMIT_S\n");
-        return 2;
-    }
-    pps = atof(argv[4]);
-    bps = atof(argv[5]);
-    limit = atof(argv[6]);
-    crc_init();
-
-    u = socket(AF_INET, SOCK_DGRAM, 0);
-    local.sin_port = htons(atoi(argv[3]));
-    peer.sin_port = htons(atoi(argv[3]));
-    if (u < 0 || bind(u, (struct sockaddr *)&local, sizeof(local)) < 0 ||
-        connect(u, (struct sockaddr *)&peer, sizeof(peer)) < 0) {
+    *u = socket(AF_INET, SOCK_DGRAM, 0);
+    local.sin_port = htons(udp_port);
+    peer->sin_port = htons(udp_port);
+    if (*u < 0 || bind(*u, (struct sockaddr *)&local, sizeof(local)) < 0 ||
+        connect(*u, (struct sockaddr *)peer, sizeof(*peer)) < 0) {
         perror("flows: udp");
-        return 1;
+        return -1;
     }
-    peer.sin_port = htons(atoi(argv[2]));
-    t = socket(AF_INET, SOCK_STREAM, 0);
-    if (t < 0 || connect(t, (struct sockaddr *)&peer, sizeof(peer)) < 0) {
+    peer->sin_port = htons(tcp_port);
+    *t = socket(AF_INET, SOCK_STREAM, 0);
+    if (*t < 0 || connect(*t, (struct sockaddr *)peer, sizeof(*peer)) < 0) {
         perror("flows: tcp connect");
-        return 1;
+        return -1;
     }
-    fcntl(t, F_SETFL, O_NONBLOCK);
-    /* The kernel's time of this moment, for the host to map the log's */
-    k = open("/dev/kmsg", O_WRONLY);
-    if (k >= 0) {
-        static const char msg[] = "demo: connected\n";
+    fcntl(*t, F_SETFL, O_NONBLOCK);
+    return 0;
+}
 
+/* The kernel's time of this moment, for the host to map the log's */
+static void mark_kmsg(void)
+{
+    static const char msg[] = "demo: connected\n";
+    int k = open("/dev/kmsg", O_WRONLY);
+
+    if (k >= 0) {
         /* one write() a record: dprintf's seek fails on /dev/kmsg */
         if (write(k, msg, sizeof(msg) - 1) < 0) {
             perror("flows: /dev/kmsg");
         }
         close(k);
     }
-    say("flows", "started");
-    start = now();
-    next_record();
+}
 
+/* UDP is paced by slots; after a stall no burst: slots are skipped */
+static void udp_pace(int u, uint64_t due, uint64_t *slots)
+{
+    if (due > *slots + 50) {
+        udp_skipped += due - *slots - 50;
+        *slots = due - 50;
+    }
+    for (; *slots < due; (*slots)++) {
+        udp_send(u);
+    }
+}
+
+/* Whole records while the rate allows, and the one begun; an error or NULL */
+static const char *tcp_send(int t, int eof, double allowed)
+{
+    while (tx_off || (!eof && tx_bytes < allowed)) {
+        ssize_t n = send(t, txbuf + tx_off, tx_len - tx_off,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        if (n < 0) {
+            return errno != EAGAIN ? strerror(errno) : NULL;
+        }
+        tx_crc = crc32_update(tx_crc, txbuf + tx_off, n);
+        tx_bytes += n;
+        tx_off += n;
+        if (tx_off == tx_len) {
+            next_record();
+        }
+    }
+    return NULL;
+}
+
+/* What arrives on TCP; sets *eof at its end; an error or NULL */
+static const char *tcp_receive(int t, int *eof)
+{
+    ssize_t n = recv(t, rxbuf + rx_fill, sizeof(rxbuf) - rx_fill,
+                     MSG_DONTWAIT);
+
+    if (n > 0) {
+        rx_crc = crc32_update(rx_crc, rxbuf + rx_fill, n);
+        rx_bytes += n;
+        rx_fill += n;
+        parse_records();
+    } else if (n == 0) {
+        *eof = 1;
+    } else if (errno != EAGAIN) {
+        return strerror(errno);
+    }
+    return NULL;
+}
+
+/* Both streams until the peer's TCP end (and the UDP drain after it) */
+static const char *run_flows(int t, int u, double pps, double bps,
+                             double limit)
+{
+    double start = now(), end_at = 0;
+    uint64_t slots = 0;                 /* UDP send slots gone by */
+    int eof = 0, shut = 0;
+    const char *error = NULL;
+
+    next_record();
     for (;;) {
         struct pollfd p[2] = {
             { .fd = t, .events = eof ? 0 : POLLIN },
@@ -320,8 +371,7 @@ int main(int argc, char **argv)
         int sending = !eof && tx_bytes < el * bps;
 
         if (el > limit) {
-            error = "time limit";
-            break;
+            return "time limit";
         }
         if (eof && !tx_off) {
             /* Our stream ends on a record boundary; UDP is drained */
@@ -330,20 +380,11 @@ int main(int argc, char **argv)
                 shut = 1;
             }
             if (now() > end_at) {
-                break;
+                return NULL;
             }
         }
-        /* UDP is paced by slots; after a stall no burst: slots are skipped */
         if (!eof) {
-            uint64_t due = el * pps;
-
-            if (due > slots + 50) {
-                udp_skipped += due - slots - 50;
-                slots = due - 50;
-            }
-            for (; slots < due; slots++) {
-                udp_send(u);
-            }
+            udp_pace(u, el * pps, &slots);
         }
         if (sending || tx_off) {
             p[0].events |= POLLOUT;
@@ -353,55 +394,25 @@ int main(int argc, char **argv)
             udp_receive(u);
         }
         if (p[0].revents & POLLOUT) {
-            /* Whole records while the rate allows, and the one begun */
-            while (tx_off || (!eof && tx_bytes < el * bps)) {
-                ssize_t n = send(t, txbuf + tx_off, tx_len - tx_off,
-                                 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-                if (n < 0) {
-                    if (errno != EAGAIN) {
-                        error = strerror(errno);
-                    }
-                    break;
-                }
-                tx_crc = crc32_update(tx_crc, txbuf + tx_off, n);
-                tx_bytes += n;
-                tx_off += n;
-                if (tx_off == tx_len) {
-                    next_record();
-                }
-            }
+            error = tcp_send(t, eof, el * bps);
             if (error) {
-                break;
+                return error;
             }
         }
         if (!eof && p[0].revents & (POLLIN | POLLERR | POLLHUP)) {
-            ssize_t n = recv(t, rxbuf + rx_fill, sizeof(rxbuf) - rx_fill,
-                             MSG_DONTWAIT);
-
-            if (n > 0) {
-                rx_crc = crc32_update(rx_crc, rxbuf + rx_fill, n);
-                rx_bytes += n;
-                rx_fill += n;
-                parse_records();
-            } else if (n == 0) {
-                eof = 1;
+            error = tcp_receive(t, &eof);
+            if (error) {
+                return error;
+            }
+            if (eof) {
                 end_at = now() + DRAIN_MS / 1000.0;
-            } else if (errno != EAGAIN) {
-                error = strerror(errno);
-                break;
             }
         }
     }
-    if (!error) {
-        char c;
+}
 
-        /* The peer closes once it has read our stream to its end */
-        fcntl(t, F_SETFL, 0);
-        if (recv(t, &c, 1, 0) < 0) {
-            error = strerror(errno);
-        }
-    }
+static void report(const char *error)
+{
     say("tcp-rx-bytes", "%llu", (unsigned long long)rx_bytes);
     say("tcp-rx-records", "%llu", (unsigned long long)rx_seq);
     say("tcp-rx-crc", "%08x", rx_crc);
@@ -417,5 +428,35 @@ int main(int argc, char **argv)
     say("udp-rx-corrupt", "%llu", (unsigned long long)udp_bad);
     say("udp-rx-max-seq", "%lld", udp_any ? (long long)udp_max : -1LL);
     report_gaps();
+}
+
+int main(int argc, char **argv)
+{
+    struct sockaddr_in peer = { .sin_family = AF_INET };
+    const char *error;
+    int t, u;
+
+    if (argc != 7 || inet_pton(AF_INET, argv[1], &peer.sin_addr) != 1) {
+        fprintf(stderr, "usage: flows HOST TCPPORT UDPPORT PPS "
+                "BYTES_PER_S LIMIT_S\n");
+        return 2;
+    }
+    crc_init();
+    if (open_sockets(&peer, atoi(argv[3]), atoi(argv[2]), &t, &u) < 0) {
+        return 1;
+    }
+    mark_kmsg();
+    say("flows", "started");
+    error = run_flows(t, u, atof(argv[4]), atof(argv[5]), atof(argv[6]));
+    if (!error) {
+        char c;
+
+        /* The peer closes once it has read our stream to its end */
+        fcntl(t, F_SETFL, 0);
+        if (recv(t, &c, 1, 0) < 0) {
+            error = strerror(errno);
+        }
+    }
+    report(error);
     return error ? 1 : 0;
 }
