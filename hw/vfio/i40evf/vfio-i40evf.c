@@ -22,7 +22,8 @@ struct VFIOI40EVF {
 };
 
 static const Property vfio_i40evf_properties[] = {
-    DEFINE_I40EVF_PROPERTIES(VFIOI40EVF),
+    DEFINE_I40EVF_PROP_MBX_TIMEOUT(VFIOI40EVF),
+    DEFINE_I40EVF_PROP_RESUME(VFIOI40EVF),
 };
 
 static const VMStateDescription vmstate_vfio_i40evf = {

@@ -18,7 +18,8 @@ struct VFIOUserI40EVF {
 };
 
 static const Property vfio_user_i40evf_properties[] = {
-    DEFINE_I40EVF_PROPERTIES(VFIOUserI40EVF),
+    DEFINE_I40EVF_PROP_MBX_TIMEOUT(VFIOUserI40EVF),
+    DEFINE_I40EVF_PROP_RESUME(VFIOUserI40EVF),
 };
 
 static const VMStateDescription vmstate_vfio_user_i40evf = {

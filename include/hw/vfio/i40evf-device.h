@@ -27,11 +27,13 @@ struct I40EVFDeviceClass {
 
 /*
  * The properties both devices have, for a state type that keeps its
- * I40EVFTrap in a field named trap.
+ * I40EVFTrap in a field named trap (one macro a property: a list in one
+ * macro is what checkpatch.pl calls a complex value).
  */
-#define DEFINE_I40EVF_PROPERTIES(_state)                                 \
+#define DEFINE_I40EVF_PROP_MBX_TIMEOUT(_state)                           \
     DEFINE_PROP_UINT32("x-mbx-timeout-ms", _state, trap.mbx.timeout_ms,  \
-                       I40EVF_MBX_TIMEOUT_MS),                           \
+                       I40EVF_MBX_TIMEOUT_MS)
+#define DEFINE_I40EVF_PROP_RESUME(_state)                                \
     DEFINE_PROP_SIGNED("resume", _state, trap.mig.resume,                \
                        VFIO_I40EVF_RESUME_RELAY, i40evf_prop_resume,     \
                        VfioI40evfResume)
