@@ -41,11 +41,11 @@ TEST_BUDGET = (CI_MINUTES - BUILD_MINUTES) * 60
 # networks (slirp, tap) with each of its NICs (E2E_NICS).  Each boot is
 # bounded by run.py's --timeout; a vfio-user boot adds the server's start
 # and stop (10 s each); each series first builds its guest from packages.
-E2E_BOOT = 80
+E2E_BOOT = 90
 E2E_SERVER = 20
 GUEST_BUILD = 120
 # nested.py's --timeout bounds L1's run; building L1 comes before it.
-NESTED_BOOT = 240
+NESTED_BOOT = 300
 NESTED_IAVF_BOOT = 540
 
 # Suites whose results are upstream's, counted on a line of their own;
@@ -102,17 +102,17 @@ def programs(src, obj):
         ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-regs-test'),
                    '--tap', '-k'], qtest_env, 60),
         ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-aq-test'),
-                   '--tap', '-k'], qtest_env, 90),
+                   '--tap', '-k'], qtest_env, 60),
         ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-txrx-test'),
-                   '--tap', '-k'], qtest_env, 90),
+                   '--tap', '-k'], qtest_env, 60),
         ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-migration-test'),
-                   '--tap', '-k'], qtest_env, 120),
+                   '--tap', '-k'], qtest_env, 60),
         ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-fault-test'),
                    '--tap', '-k'], qtest_env, 60),
         ('qtest', [os.path.join(obj, 'tests/qtest/vfio-user-msix-test'),
-                   '--tap', '-k'], qtest_env, 120),
+                   '--tap', '-k'], qtest_env, 60),
         ('qtest', [os.path.join(obj, 'tests/qtest/vfio-user-i40evf-test'),
-                   '--tap', '-k'], qtest_env, 240),
+                   '--tap', '-k'], qtest_env, 120),
         ('qtest', [os.path.join(obj, 'tests/qtest/igb-eitr-test'), '--tap',
                    '-k'], qtest_env, 60),
         # Upstream's own limit for qos-test is 120 s.
@@ -133,7 +133,7 @@ def programs(src, obj):
         ('migration', [os.path.join(src, 'tests/e2e/migration.py'),
                        '--build', obj], {}, 300),
         ('libvirt', [os.path.join(src, 'tests/libvirt/run.py'), '--build',
-                     obj], {}, 360),
+                     obj], {}, 420),
     ]
 
 
