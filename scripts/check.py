@@ -10,9 +10,9 @@ the program: fewer or more results than its plan ("1..N"), no plan or no
 TAP at all, a "Bail out!", a non-zero exit with no failed result, its time
 limit reached ("hang": the whole session is killed) and a process of its
 session, or one it orphaned, still alive after it ended ("leftover").
-"1..0 # SKIP reason" is one skip.  Upstream's qos-test is counted on a line of its own; the last line is
-the summary of the project's own tests: "N passed, N failed" (", N
-skipped" when any were skipped).
+"1..0 # SKIP reason" is one skip.  Upstream's qos-test is counted on a
+line of its own; the last line is the summary of the project's own tests:
+"N passed, N failed" (", N skipped" when any were skipped).
 """
 
 import argparse
