@@ -320,6 +320,8 @@ class Limits(unittest.TestCase):
                                 boots * self.option(argv, '--timeout'))
         os.environ['E2E_KERNELS'] = '6.12'
         self.assertLess(check.e2e_limit(), limit)
+        os.environ['E2E_KERNELS'] = ''
+        self.assertGreater(check.e2e_limit(), 60)
 
     def test_nested_limits_cover_their_boot(self):
         for _, argv, _, limit in self.entries('nested') + \
