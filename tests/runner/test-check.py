@@ -297,6 +297,8 @@ class Limits(unittest.TestCase):
         self.table = check.programs(SRC, self.obj)
 
     def tearDown(self):
+        for k in ('E2E_KERNELS', 'E2E_NICS'):
+            os.environ.pop(k, None)
         os.environ.update(self.env)
 
     def entries(self, suite):
