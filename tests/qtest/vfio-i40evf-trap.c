@@ -205,11 +205,11 @@ void trap_check_recover(TrapVF *vf, int64_t resets_before)
 }
 
 /*
- * The VM of @from migrates over the loopback to that of @to, started with
- * -incoming defer; the destination checks its PF in pre-copy and acks the
- * switchover.  Returns with the destination running.
+ * The VM of @from starts to migrate over the loopback to that of @to,
+ * started with -incoming defer; the destination checks its PF in pre-copy
+ * and acks the switchover.
  */
-void trap_migrate_qts(QTestState *from, QTestState *to)
+void trap_migrate_start(QTestState *from, QTestState *to)
 {
     for (QTestState *qts = from; qts; qts = qts == from ? to : NULL) {
         migrate_set_capability(qts, "return-path", true);
@@ -217,6 +217,12 @@ void trap_migrate_qts(QTestState *from, QTestState *to)
     }
     migrate_incoming_qmp(to, "tcp:127.0.0.1:0", NULL, "{}");
     migrate_qmp(from, to, NULL, NULL, "{}");
+}
+
+/* The same, until the destination runs */
+void trap_migrate_qts(QTestState *from, QTestState *to)
+{
+    trap_migrate_start(from, to);
     wait_for_migration_complete(from);
     qtest_qmp_eventwait(to, "RESUME");
 }

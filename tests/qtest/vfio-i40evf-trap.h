@@ -87,6 +87,7 @@ int64_t trap_trapped(QDict *vf, const char *block);
 QDict *trap_relay_of(QDict *vf);
 void trap_expect_announce(TrapVF *vf);
 
+void trap_migrate_start(QTestState *from, QTestState *to);
 void trap_migrate_qts(QTestState *from, QTestState *to);
 TrapVF *trap_migrate_to(TrapVF *src, const char *resume);
 
