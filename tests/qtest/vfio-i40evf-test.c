@@ -266,18 +266,13 @@ static void kern_check_direct(TrapVF *dst)
 }
 
 static const TrapTransport kern = {
-    .name = "vfio-i40evf",
-    .wait_ms = WAIT_MS,
-    .available = have_vfs,
-    .start = kern_start,
-    .stop = kern_stop,
-    .send = kern_send,
-    .recv = kern_recv,
+    .name = "vfio-i40evf", .wait_ms = WAIT_MS, .available = have_vfs,
+    .start = kern_start, .stop = kern_stop,
+    .send = kern_send, .recv = kern_recv,
     .recv_announce = kern_recv_announce,
     .host_reset = kern_host_reset,
     .check_bringup = kern_check_bringup,
-    .migrated = kern_migrated,
-    .check_direct = kern_check_direct,
+    .migrated = kern_migrated, .check_direct = kern_check_direct,
 };
 
 /*

@@ -300,20 +300,15 @@ static void user_check_direct(TrapVF *dst)
 }
 
 static const TrapTransport user = {
-    .name = "vfio-user-i40evf",
-    .wait_ms = WAIT_MS,
-    .start = user_start,
-    .stop = user_stop,
-    .send = user_send,
-    .recv = user_recv,
+    .name = "vfio-user-i40evf", .wait_ms = WAIT_MS,
+    .start = user_start, .stop = user_stop,
+    .send = user_send, .recv = user_recv,
     .recv_announce = user_recv_announce,
     .pf_saw = user_pf_saw,
     .host_reset = user_host_reset,
     .check_bringup = user_check_bringup,
-    .hold = user_hold,
-    .migrated = user_migrated,
-    .check_relayed = user_check_relayed,
-    .check_direct = user_check_direct,
+    .hold = user_hold, .migrated = user_migrated,
+    .check_relayed = user_check_relayed, .check_direct = user_check_direct,
 };
 
 /* A VM with its VF brought up, one queue pair */
