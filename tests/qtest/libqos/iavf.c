@@ -5,6 +5,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <poll.h>
 #include "qemu/iov.h"
 #include "../libqtest.h"
 #include "pci-pc.h"
@@ -12,6 +13,7 @@
 
 #define QIAVF_TIMEOUT_US    (10 * G_USEC_PER_SEC)
 #define QIAVF_IRQ_DATA(v)   (0x4000u + (v))
+#define QIAVF_SOCK_WAIT_MS  5000    /* the longest a frame takes to come */
 
 uint32_t qiavf_rd(QIavf *d, uint32_t reg)
 {
@@ -634,13 +636,27 @@ void qiavf_sock_send(int fd, const void *frame, size_t len)
                     sizeof(be) + len);
 }
 
-/* The next frame the VF sent; QEMU's RARP announcements are skipped. */
+/*
+ * The next frame the VF sent; QEMU's RARP announcements are skipped.  A
+ * frame that has not come within QIAVF_SOCK_WAIT_MS of real time fails
+ * the test: 0 is returned.
+ */
 size_t qiavf_sock_recv(int fd, void *buf, size_t max)
 {
+    int64_t end = g_get_monotonic_time() + QIAVF_SOCK_WAIT_MS * 1000;
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
     uint32_t be;
     size_t len;
 
     do {
+        int64_t left = end - g_get_monotonic_time();
+
+        if (left <= 0 || poll(&pfd, 1, left / 1000 + 1) != 1) {
+            g_test_message("no frame from the VF within %d ms",
+                           QIAVF_SOCK_WAIT_MS);
+            g_test_fail();
+            return 0;
+        }
         g_assert_cmpint(recv(fd, &be, sizeof(be), MSG_WAITALL), ==,
                         sizeof(be));
         len = ntohl(be);
