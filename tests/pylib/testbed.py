@@ -26,9 +26,11 @@ import importlib.util
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -241,11 +243,7 @@ def _machine_classes():
             return ret
 
         def output(self):
-            try:
-                with open(self.log, errors='replace') as f:
-                    return f.read().replace('\r', '')
-            except OSError:
-                return ''
+            return _read(self.log).replace('\r', '')
 
         def running(self):
             return self.is_running()
@@ -350,6 +348,69 @@ def vf_server(qemu, name, log_dir, sock, netdev=None, mac=VF_MAC, vsi=None,
         m.stop()
         raise
     return m
+
+
+GUEST_MEM = 512                 # MiB of an e2e guest (a shared memfd)
+SERVER_MAC = '52:54:00:76:00:02'
+SERVER_START = 10               # seconds for a server to create its socket
+
+
+def direct_nic(netdev):
+    """A guest's arguments for an i40e-vf of its own on netdev."""
+    return ['-netdev', netdev + ',id=n0', '-device', 'i40e-vf,netdev=n0']
+
+
+class VfioUserServer:
+    """An x-remote QEMU (vf_server()) serving an i40e-vf on netdev over a
+    vfio-user socket in a directory of its own; stopped, and the directory
+    removed, on leaving the with block.  nic_args: a guest's arguments
+    for a client device on that socket (with its RAM a shared memfd of
+    GUEST_MEM MiB, which the server maps); log: what the server printed
+    (read on leaving); error: why it did not start, or ended before it was
+    stopped, or None."""
+
+    def __init__(self, qemu, netdev, client):
+        self.qemu, self.netdev = qemu, netdev
+        self.dir = tempfile.mkdtemp(prefix='i40evf-vfu-')
+        self.sock = os.path.join(self.dir, 'vfu.sock')
+        self.log = ''
+        self.error = None
+        self.server = None
+        client_dev = {'driver': client,
+                      'socket': {'type': 'unix', 'path': self.sock}}
+        self.nic_args = [
+            '-object', 'memory-backend-memfd,id=mem,size=%dM,share=on' %
+            GUEST_MEM,
+            '-machine', 'memory-backend=mem',
+            '-device', json.dumps(client_dev)]
+
+    def __enter__(self):
+        try:
+            self.server = vf_server(self.qemu, 'server', self.dir, self.sock,
+                                    netdev=self.netdev, mac=SERVER_MAC,
+                                    timeout=SERVER_START)
+        except Error as e:
+            self.error = str(e).splitlines()[0]
+            self.log = _read(os.path.join(self.dir, 'server.log'))
+        return self
+
+    def __exit__(self, *exc):
+        if self.server:
+            if not self.server.is_running() and not self.error:
+                self.error = 'the server exited with %s before the guest ' \
+                             'finished' % self.server.exitcode()
+            self.server.stop()
+            self.log = self.server.output()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+
+def _read(path):
+    try:
+        with open(path, errors='replace') as f:
+            return f.read()
+    except OSError:
+        return ''
 
 
 def run_to_end(cmd, timeout):
