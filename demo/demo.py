@@ -702,13 +702,7 @@ class Scenario:
         r['timeline'] = sorted((t - t_mig, what) for t, what in tl)
 
 
-def longest_gap(times, since):
-    """The longest interval between consecutive times from since - 1 s
-    on, the outage a stream saw around the migration: (length, start,
-    end)."""
-    times = [t for t in times if t >= since - 1.0]
-    return max([(b - a, a, b) for a, b in zip(times, times[1:])] or
-               [(0, since, since)])
+longest_gap = testbed.longest_gap
 
 
 def run(cmd):
@@ -917,30 +911,37 @@ def demo(args, logdir):
             if args.logs:
                 print('demo: logs in %s' % args.logs)
             write_json(args.json, results, 2, 'could not run',
-                       time.monotonic() - start, '%s VM: %s' % (name, e))
+                       time.monotonic() - start, '%s VM: %s' % (name, e),
+                       args)
             return 2
         results[name] = sc.r
     elapsed = time.monotonic() - start
     code, verdict = report(results, elapsed)
-    write_json(args.json, results, code, verdict, elapsed)
+    write_json(args.json, results, code, verdict, elapsed, None, args)
     if args.logs:
         print('demo: logs in %s' % args.logs)
     return code
 
 
-def write_json(path, results, code, verdict, elapsed, error=None):
+def write_json(path, results, code, verdict, elapsed, error, args):
     """--json: what report() printed, as data.  vms: per VM, the results
     the table is made of (status, migration, udp-up, udp-down, tcp,
     traffic-after, resets, problems, timeline, queries, ...), and 'table',
-    the table's rows as printed; exit: the demo's exit status; verdict:
-    its last line's words."""
+    the table's rows as printed (with --samples also the peer's time
+    series, 'samples'); exit: the demo's exit status; verdict: its last
+    line's words; error: why it could not run; settings: the run's."""
     if not path:
         return
     vms = {n: {k: v for k, v in r.items() if k != 'console'}
            for n, r in results.items()}
+    settings = {'kver': args.kver, 'smp': args.smp, 'mem': MEM, 'bps': BPS,
+                'pps': PPS, 'udp-payload': UDP_PAYLOAD,
+                'before': args.before, 'after': args.after,
+                'downtime-limit': args.downtime_limit}
     with open(path, 'w') as f:
         json.dump({'exit': code, 'verdict': verdict, 'error': error,
-                   'elapsed': elapsed, 'vms': vms}, f, indent=1)
+                   'elapsed': elapsed, 'settings': settings, 'vms': vms}, f,
+                  indent=1)
         f.write('\n')
 
 

@@ -428,6 +428,15 @@ def run_to_end(cmd, timeout):
     return out.replace('\r', '')
 
 
+def longest_gap(times, since):
+    """The longest interval between consecutive times from since - 1 s
+    on, the outage a stream saw around a migration at since: (length,
+    start, end)."""
+    times = [t for t in times if t >= since - 1.0]
+    return max([(b - a, a, b) for a, b in zip(times, times[1:])] or
+               [(0, since, since)])
+
+
 def tail(text, lines=15):
     return '\n'.join(text.splitlines()[-lines:])
 
