@@ -27,10 +27,10 @@ the guest kernel's log lines about its NIC, the first frames of each kind
 on the destination's tap, where the streams stopped and resumed), and
 x-query-vfio-i40evf on both sides; --json FILE writes the same results
 to FILE (tests/e2e/migration.py and bench/migration.py read it).  Exits 1
-if the traffic broke (corrupted or duplicated data, the TCP connection lost or its
-stream damaged, loss outside the migration, nothing received after it),
-the guest's driver reset its NIC or a migration failed, 2 if the demo
-could not run.  Needs root.
+if the traffic broke (corrupted or duplicated data, the TCP connection
+lost or its stream damaged, loss outside the migration, nothing received
+after it), the guest's driver reset its NIC or a migration failed, 2 if
+the demo could not run.  Needs root.
 """
 
 import argparse

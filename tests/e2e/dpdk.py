@@ -10,8 +10,8 @@ queues and 1 TX queue: iavf configures the unused TX half of queue pair 1
 with ring length 0.  DPDK takes the X710 path: the PF grants RX_POLLING
 and not WB_ON_ITR, so iavf maps its RX queues to vector 0 (and the PF
 stops auto-masking vector 0, which the qtests check).  Traffic both ways
-over a tap in the test's own network namespace (tests/pylib/testbed.py): testpmd's first
-burst and its answers reach the host, and frames the host sends to the
+over a tap in the test's own network namespace (tests/pylib/testbed.py):
+testpmd's first burst and its answers reach the host, and frames the host sends to the
 VF's address (an ethertype RSS does not hash, so RX queue 0) are counted
 by testpmd and sent back with the VF's address as source.  QEMU's trace of
 the PF agent shows what was granted and mapped.  Prints TAP.
