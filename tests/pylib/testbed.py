@@ -201,8 +201,8 @@ _classes = {}
 
 
 def _machine_classes():
-    """QEMUMachine and QEMUQtestMachine as the test bed runs them; defined
-    once use_qemu_python() has found them."""
+    """Machine and QtestMachine: QEMUMachine and QEMUQtestMachine as the
+    test bed runs them; made once use_qemu_python() has found them."""
     if _classes:
         return _classes
     if not any(os.path.isdir(os.path.join(p, 'qemu', 'machine'))
@@ -212,7 +212,14 @@ def _machine_classes():
     from qemu.machine.machine import AbnormalShutdown
     from qemu.machine.qtest import QEMUQtestMachine
     from qemu.qmp import QMPError
+    _classes['Machine'] = _machine_class(QEMUMachine, AbnormalShutdown,
+                                         QMPError)
+    _classes['QtestMachine'] = _qtest_class(QEMUQtestMachine,
+                                            AbnormalShutdown)
+    return _classes
 
+
+def _machine_class(QEMUMachine, AbnormalShutdown, QMPError):
     class Machine(QEMUMachine):
         """A QEMU that dies with the run, its output (console included)
         in LOG_DIR/NAME.log, readable while it runs (output()); QMP
@@ -245,9 +252,6 @@ def _machine_classes():
         def output(self):
             return _read(self.log).replace('\r', '')
 
-        def running(self):
-            return self.is_running()
-
         def wait_for(self, path, timeout):
             """Waits for QEMU to create path (a socket)."""
             end = time.monotonic() + timeout
@@ -268,6 +272,10 @@ def _machine_classes():
             except (AbnormalShutdown, QMPError, OSError):
                 pass
 
+    return Machine
+
+
+def _qtest_class(QEMUQtestMachine, AbnormalShutdown):
     class QtestMachine(QEMUQtestMachine):
         """A QEMU under -accel qtest that dies with the run; its qtest
         commands time out after timeout s and fail with Error unless
@@ -298,8 +306,7 @@ def _machine_classes():
             except (AbnormalShutdown, OSError):
                 pass
 
-    _classes.update(Machine=Machine, QtestMachine=QtestMachine)
-    return _classes
+    return QtestMachine
 
 
 def machine(qemu, args, name, log_dir, qmp=True, launch=True):
