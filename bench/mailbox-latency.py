@@ -12,7 +12,8 @@ the ARQ (ARQH moving), for
                     transport without the trap.
 
 No guest kernel: this script is the driver.  It speaks QEMU's qtest
-protocol (-accel qtest) to the VM and does what iavf does: PCI config
+protocol (-accel qtest, qemu.machine.qtest's QEMUQtestMachine from the
+upstream tree's python library) to the VM and does what iavf does: PCI config
 through 0xcf8/0xcfc, BAR0 and the MSI-X BAR assigned, memory and bus
 mastering on, MSI-X vector 0 unmasked, RSTAT waited for, the admin queue
 set up with its rings in guest RAM, VERSION and GET_VF_RESOURCES, vector 0
@@ -32,23 +33,17 @@ halting; released when it exits); --allow-idle measures without.
 Needs a build (make); root for /dev/cpu_dma_latency; no network.
 """
 
-import argparse
 import contextlib
 import os
-import shutil
-import socket
 import statistics
 import struct
-import subprocess
 import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(SRC, 'tests', 'e2e'))
-import netns  # noqa: E402
-import run as e2e  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../tests/pylib'))
+sys.dont_write_bytecode = True  # nothing written in the source tree
+import testbed  # noqa: E402
 
 CONFIGS = ('i40e-vf', 'vfio-user-i40evf', 'vfio-user-pci')
 NETDEV = 'hubport,hubid=0'      # a netdev that goes nowhere
@@ -72,7 +67,7 @@ AQ_DESC = struct.Struct('<HHHHIIIIII')     # struct i40e_aq_desc
 OP_VERSION, OP_GET_VF_RESOURCES, OP_GET_STATS, OP_EVENT = 1, 3, 15, 17
 CAPS = (1 << 0) | (1 << 16) | (1 << 19)     # L2, VLAN, RSS_PF
 
-# Guest physical layout (the VM has e2e.GUEST_MEM MiB of RAM)
+# Guest physical layout (the VM has testbed.GUEST_MEM MiB of RAM)
 AQ_LEN, AQ_BUF = 32, 4096                # as iavf
 ATQ, ARQ = 0x100000, 0x101000
 ATQ_BUFS, ARQ_BUFS = 0x110000, 0x110000 + AQ_LEN * AQ_BUF
@@ -83,48 +78,18 @@ BAR_BASE = 0xe0000000                    # the PCI hole of the pc machine
 WAIT_S = 10                              # for the VF, for any one reply
 
 
-class QTestError(RuntimeError):
-    pass
+QTestError = testbed.Error
 
 
 class QTest:
-    """A VM under -accel qtest and a line-protocol client for it."""
+    """A VM under -accel qtest (qemu.machine.qtest) and what the driver
+    does over its qtest connection."""
 
-    def __init__(self, qemu, args, log):
-        self.dir = tempfile.mkdtemp(prefix='i40evf-qtest-')
-        path = os.path.join(self.dir, 'qtest.sock')
-        lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        lsock.bind(path)
-        lsock.listen(1)
-        lsock.settimeout(WAIT_S)
-        self.log = log
-        try:
-            self.proc = subprocess.Popen(
-                [qemu, '-machine', 'pc', '-accel', 'qtest',
-                 '-qtest', 'unix:' + path, '-nodefaults', '-no-user-config',
-                 '-display', 'none', '-m', str(e2e.GUEST_MEM)] + args,
-                stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, preexec_fn=netns.die_with_parent)
-        except OSError:
-            lsock.close()
-            shutil.rmtree(self.dir, ignore_errors=True)
-            raise
-        try:
-            self.sock, _ = lsock.accept()
-        except socket.timeout:
-            self.close()
-            raise QTestError('the VM did not connect its qtest socket')
-        finally:
-            lsock.close()
-        self.sock.settimeout(WAIT_S)
-        self.rfile = self.sock.makefile('rb')
-
-    def cmd(self, line):
-        self.sock.sendall(line.encode() + b'\n')
-        reply = self.rfile.readline().decode().strip()
-        if not reply.startswith('OK'):
-            raise QTestError('qtest %r: %r' % (line, reply))
-        return reply[3:]
+    def __init__(self, qemu, args, logdir):
+        self.vm = testbed.qtest_machine(
+            qemu, ['-machine', 'pc', '-nodefaults', '-no-user-config',
+                   '-m', str(testbed.GUEST_MEM)] + args, logdir, WAIT_S)
+        self.cmd = self.vm.qtest
 
     def readl(self, addr):
         return int(self.cmd('readl 0x%x' % addr), 16)
@@ -155,10 +120,9 @@ class QTest:
         self.cmd('outw 0x%x 0x%x' % (0xcfc + (off & 2), val))
 
     def close(self):
-        if getattr(self, 'sock', None):
-            self.sock.close()
-        netns.stop(self.proc)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Stops the VM; returns what it printed."""
+        self.vm.stop()
+        return self.vm.get_log() or ''
 
 
 class Driver:
@@ -350,25 +314,24 @@ def percentile(data, p):
 def measure_one(qemu, config, args):
     """One VM (and server) of config: per-request seconds and polls, and
     the seconds of qtest round trips (readl of guest RAM)."""
-    with tempfile.TemporaryFile(mode='w+') as log, \
+    with tempfile.TemporaryDirectory(prefix='i40evf-qtest-') as logdir, \
             contextlib.ExitStack() as stack:
-        server = None
+        server, log = None, []
         try:
             if config == 'i40e-vf':
-                vm_args = e2e.direct_nic(NETDEV)
+                vm_args = testbed.direct_nic(NETDEV)
             else:
                 server = stack.enter_context(
-                    e2e.VfioUserServer(qemu, NETDEV, config))
+                    testbed.VfioUserServer(qemu, NETDEV, config))
                 if server.error:
                     raise QTestError('server: ' + server.error)
                 vm_args = server.nic_args
-            qt = QTest(qemu, vm_args + args.qemu_arg, log)
-            stack.callback(qt.close)
+            qt = QTest(qemu, vm_args + args.qemu_arg, logdir)
+            stack.callback(lambda: log.append(qt.close()))
             return drive(qt, config, args)
         except (QTestError, OSError) as e:
-            stack.close()       # stops the server: its log is read
-            log.seek(0)
-            detail = log.read()[-2000:]
+            stack.close()       # stops the VM and the server: logs read
+            detail = ''.join(log)[-2000:]
             if server:
                 detail += ''.join('server: %s\n' % line for line in
                                   server.log.splitlines()[-10:])
@@ -410,9 +373,7 @@ def hold_cpus_awake():
 
 
 def main():
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument('--build', default=os.path.join(SRC, 'build', 'obj'))
+    ap = testbed.parser(__doc__, raw=True)
     ap.add_argument('--configs', default=','.join(CONFIGS),
                     help='comma-separated, of %s' % ', '.join(CONFIGS))
     ap.add_argument('--requests', type=int, default=1000,
@@ -427,11 +388,11 @@ def main():
     ap.add_argument('--qemu-arg', action='append', default=[],
                     help='extra argument for the VM (e.g. -trace ...), '
                     'repeatable')
-    args = ap.parse_args()
+    args = testbed.parse(ap, 'mailbox-latency')
     configs = args.configs.split(',')
     if set(configs) - set(CONFIGS):
         ap.error('unknown configuration in %s' % args.configs)
-    qemu = os.path.join(args.build, 'qemu-system-x86_64')
+    qemu = args.qemu
     if args.allow_idle:
         idle = 'idle CPUs may halt (--allow-idle)'
     else:

@@ -4,7 +4,8 @@
 virtio-net: downtime (total and the device's share) and throughput before,
 during and after the migration.
 
-The machinery is the demo's (demo/demo.py, make demo): two x-remote
+The machinery is the demo's (demo/demo.py, make demo, run once per run
+with --json and read back): two x-remote
 servers serving an emulated X710 VF (i40e-vf) each, a bridge with the
 peer, a Debian guest with the real iavf running flows (demo/flows.c) at the
 demo's rates (or --bps/--pps), migrated with QMP 'migrate' from host A to
@@ -29,81 +30,26 @@ PNG (gnuplot) shows one run's throughput over time, switchover marked.
 Needs root and a build; prints numbers, asserts nothing.
 """
 
-import argparse
 import bisect
+import json
 import os
 import shutil
-import signal
-import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(SRC, 'demo'))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../tests/pylib'))
 sys.dont_write_bytecode = True  # nothing written in the source tree
-import demo  # noqa: E402  (puts tests/e2e on the path)
-import netns  # noqa: E402
+import testbed  # noqa: E402
 
+DEMO = os.path.join(testbed.SRC, 'demo', 'demo.py')
 BIN = 0.1                       # s
 WARMUP = 1.0                    # s after the streams begin, not "before"
-UDP_DGRAM = 8 + 8 + demo.UDP_PAYLOAD
 DOWNTIME_SLACK = 5.0            # ms: VF VM <= plain VM + this
 THROUGHPUT_TARGET = 0.9         # during / before
 NAMES = {'vf': 'VF VM (vfio-user-i40evf)', 'plain': 'plain VM (virtio-net)'}
 WAYS = (('up', 'guest->peer'), ('down', 'peer->guest'))
-TCPI_BYTES_ACKED = 120          # offset in struct tcp_info
-
-
-class SampledPeer(demo.Peer):
-    """The demo's peer, also sampling how much of its TCP stream the
-    guest has acknowledged."""
-
-    def __init__(self, guest_ip):
-        super().__init__(guest_ip)
-        self.acked = []                 # (time, bytes)
-        self.t_end = None               # when the peer stopped sending
-        self.sampling = threading.Event()
-
-    def accept(self, vm, timeout):
-        super().accept(vm, timeout)
-        self.acked.append((self.t0, 0))
-        threading.Thread(target=self.sample, daemon=True).start()
-
-    def sample(self):
-        while not self.sampling.wait(0.01):
-            try:
-                info = self.conn.getsockopt(socket.IPPROTO_TCP,
-                                            socket.TCP_INFO, 256)
-            except OSError:
-                break
-            if len(info) >= TCPI_BYTES_ACKED + 8:
-                self.acked.append((time.monotonic(), struct.unpack_from(
-                    '<Q', info, TCPI_BYTES_ACKED)[0]))
-
-    def end_streams(self, timeout):
-        self.t_end = time.monotonic()
-        self.sampling.set()
-        super().end_streams(timeout)
-
-    def close(self):
-        self.sampling.set()
-        super().close()
-
-
-class Scenario(demo.Scenario):
-    peer_class = SampledPeer
-
-    def migrate(self, qmp_a, qmp_b):
-        if self.args.downtime_limit is not None:
-            qmp_a.cmd('migrate-set-parameters',
-                      {'downtime-limit': self.args.downtime_limit})
-        super().migrate(qmp_a, qmp_b)
 
 
 class Stream:
@@ -131,11 +77,12 @@ class Stream:
         return sorted(out + self.events)
 
 
-def measure(sc):
-    """One VM's numbers from a finished demo.Scenario."""
-    r, peer = sc.r, sc.peer
+def measure(r, after, udp_dgram):
+    """One VM's numbers from the demo's results of it (demo.py --json
+    --samples)."""
+    peer = r['samples']
     t_mig, t_done = r['t-migrate'], r['t-complete']
-    t_end = min(peer.t_end or t_done, t_done + sc.args.after)
+    t_end = min(peer['t-end'] or t_done, t_done + after)
 
     def at(event):
         ts = event['timestamp']
@@ -159,15 +106,16 @@ def measure(sc):
         if q and 'device-downtime-us' in q[0]:
             m['device-' + side] = q[0]['device-downtime-us'] / 1000
     # guest to peer: what the peer received
-    up = Stream([(t, b) for t, b in peer.tcp_rx_times] + [(peer.t0, 0)],
-                peer.udp_rx.values(), UDP_DGRAM)
+    up = Stream([(t, b) for t, b in peer['tcp-rx']] + [(peer['t0'], 0)],
+                peer['udp-rx'], udp_dgram)
     # peer to guest: what the guest acknowledged; the datagrams the guest
     # received, at the time they were sent
     lost = r['udp-down']['loss-spans']
-    received = [t for t in peer.udp_tx_times
+    received = [t for t in peer['udp-tx']
                 if not any(a <= t <= b for a, b, _ in lost)]
-    down = Stream(peer.acked, received, UDP_DGRAM)
-    phases = {'before': (peer.t0 + WARMUP, t_mig), 'during': (t_mig, t_done),
+    down = Stream([tuple(s) for s in peer['acked']], received, udp_dgram)
+    phases = {'before': (peer['t0'] + WARMUP, t_mig),
+              'during': (t_mig, t_done),
               'after': (t_done, t_end),
               'precopy': (t_mig, stop[0] if stop else t_done)}
     for way, s in (('up', up), ('down', down)):
@@ -176,9 +124,10 @@ def measure(sc):
         m['%s-ratio' % way] = m['%s-during' % way] / m['%s-before' % way]
         m['%s-precopy-ratio' % way] = \
             m['%s-precopy' % way] / m['%s-before' % way]
-        m['%s-outage' % way] = demo.longest_gap(s.arrivals(), t_mig)[0] * 1000
+        m['%s-outage' % way] = \
+            testbed.longest_gap(s.arrivals(), t_mig)[0] * 1000
         # 100 ms bins, edges aligned to 'migrate'
-        k0 = -int((t_mig - peer.t0) / BIN)
+        k0 = -int((t_mig - peer['t0']) / BIN)
         k1 = int((t_end - t_mig) / BIN)
         m['%s-bins' % way] = [
             (k * BIN + BIN / 2, s.mbits(t_mig + k * BIN, t_mig + (k + 1) * BIN))
@@ -344,36 +293,59 @@ def install_gnuplot():
                    env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'))
 
 
-def bench(args, rundir):
-    args.qemu = os.path.join(args.build, 'qemu-system-x86_64')
-    demo.BPS, demo.PPS = args.bps, args.pps
-    demo.add_bridge()
-    names = [n for n in ('vf', 'plain') if not args.only or n == args.only]
+def run_demo(args, run, rundir):
+    """One run: demo.py on the guest built once, its results (--json)."""
+    path = os.path.join(rundir, 'run%d.json' % run)
+    cmd = [sys.executable, DEMO, '--build', args.build, '--json', path,
+           '--samples', '--guest', args.guest, '--kver', args.kver,
+           '--smp', str(args.smp), '--before', str(args.before),
+           '--after', str(args.after), '--bps', str(args.bps),
+           '--pps', str(args.pps)]
+    if args.downtime_limit is not None:
+        cmd += ['--downtime-limit', str(args.downtime_limit)]
+    if args.only:
+        cmd += ['--only', args.only]
+    if args.logs:
+        cmd += ['--logs', os.path.join(args.logs, 'run%d' % run)]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True,
+                         errors='replace').stdout
+    try:
+        with open(path) as f:
+            return json.load(f), out
+    except (OSError, ValueError):
+        return {}, out
+
+
+def header(args, settings):
+    udp_dgram = 8 + 8 + settings['udp-payload']
     print('bench: guest linux %s, TCG, %d vCPUs, %d MiB; offered each way: '
           'TCP %d KiB/s + UDP %d x %d B/s (%.2f Mbit/s); %g s before the '
           'migration, %g s after; downtime-limit %s; %d runs' %
-          (args.kver, args.smp, demo.MEM, args.bps >> 10, args.pps,
-           UDP_DGRAM, (args.bps + args.pps * UDP_DGRAM) * 8 / 1e6,
+          (args.kver, args.smp, settings['mem'], args.bps >> 10, args.pps,
+           udp_dgram, (args.bps + args.pps * udp_dgram) * 8 / 1e6,
            args.before, args.after, fmt(args.downtime_limit, '%d ms') if
            args.downtime_limit is not None else "QEMU's", args.runs),
           flush=True)
+    return udp_dgram
+
+
+def bench(args, rundir):
+    names = [n for n in ('vf', 'plain') if not args.only or n == args.only]
     results = {n: [] for n in names}
+    udp_dgram = None
     for i in range(args.runs):
+        res, out = run_demo(args, i + 1, rundir)
+        if res.get('settings') and udp_dgram is None:
+            udp_dgram = header(args, res['settings'])
         for n in names:
-            logdir = os.path.join(rundir, 'run%d' % (i + 1))
-            os.makedirs(logdir, exist_ok=True)
-            sc = Scenario(args, n, logdir)
-            try:
-                sc.run()
-            except (demo.DemoError, OSError,
-                    subprocess.CalledProcessError) as e:
-                print('bench: run %d, %s VM: %s' % (i + 1, n, e))
+            r = res.get('vms', {}).get(n)
+            if not r or 'samples' not in r:
+                print('bench: run %d, %s VM: %s' % (
+                    i + 1, n, res.get('error') or 'no results\n' +
+                    testbed.tail(out)))
                 continue
-            finally:
-                for host in ('a', 'b'):
-                    subprocess.run(['ip', 'link', 'del', '%s-%s' % (n, host)],
-                                   stderr=subprocess.DEVNULL)
-            m = measure(sc)
+            m = measure(r, args.after, udp_dgram)
             m['t-after'] = args.after
             results[n].append(m)
             print('# run %d %-5s downtime %s ms, device %s/%s ms, '
@@ -398,61 +370,37 @@ def bench(args, rundir):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.
-                                 RawDescriptionHelpFormatter)
-    ap.add_argument('--build', default=os.path.join(SRC, 'build', 'obj'),
-                    help='QEMU build directory')
+    ap = testbed.parser(__doc__, raw=True)
     ap.add_argument('--runs', type=int, default=3)
-    ap.add_argument('--kernel', default='6.12', help='6.12 or 6.1')
+    testbed.migration_options(ap)
     ap.add_argument('--smp', type=int, default=2, help='guest vCPUs')
-    ap.add_argument('--before', type=float, default=3,
-                    help='seconds of traffic before the migration')
-    ap.add_argument('--after', type=float, default=5,
-                    help='seconds of traffic after it')
-    ap.add_argument('--bps', type=int, default=demo.BPS,
-                    help='TCP stream bytes a second, each way')
-    ap.add_argument('--pps', type=int, default=demo.PPS,
-                    help='UDP datagrams a second, each way')
+    ap.add_argument('--bps', type=int, default=1 << 20,
+                    help='TCP stream bytes a second, each way (the demo\'s '
+                    'default)')
+    ap.add_argument('--pps', type=int, default=500,
+                    help='UDP datagrams a second, each way (the demo\'s '
+                    'default)')
     ap.add_argument('--downtime-limit', type=int, metavar='MS',
                     help="migrate-set-parameters downtime-limit (default "
                     "QEMU's, 300 ms)")
-    ap.add_argument('--only', choices=sorted(demo.SCENARIOS),
+    ap.add_argument('--only', choices=('plain', 'vf'),
                     help='migrate only this VM')
     ap.add_argument('--png', help='the plot (default: in a new temporary '
                     'directory)')
-    ap.add_argument('--logs', help='keep the QEMU logs and consoles in LOGS')
-    ap.add_argument('--guest', help=argparse.SUPPRESS)
-    ap.add_argument('--kver', help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if not os.path.exists(os.path.join(args.build, 'qemu-system-x86_64')):
-        sys.exit('bench: no %s/qemu-system-x86_64: run make first' %
-                 args.build)
-    if not netns.inside():
-        if os.geteuid():
-            sys.exit('bench: needs root (network namespace, tap devices)')
-        install_gnuplot()
-        png = os.path.abspath(args.png) if args.png else os.path.join(
-            tempfile.mkdtemp(prefix='i40evf-bench-migration-'),
-            'migration.png')
-        args.guest = tempfile.mkdtemp(prefix='i40evf-bench-guest-')
-        args.kver = demo.build_guest(args.kernel, args.guest)
-        args.png = png
-    # re-executes this script in the namespace; there, brings lo up
-    netns.enter(['--guest', args.guest, '--kver', args.kver,
-                 '--png', args.png])
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    args = testbed.parse(ap, 'bench')
+    testbed.needs_root('bench', 'network namespace, tap devices')
+    install_gnuplot()
+    args.png = os.path.abspath(args.png) if args.png else os.path.join(
+        tempfile.mkdtemp(prefix='i40evf-bench-migration-'), 'migration.png')
+    if args.logs:
+        args.logs = os.path.abspath(args.logs)
+    args.guest = tempfile.mkdtemp(prefix='i40evf-bench-guest-')
     rundir = tempfile.mkdtemp(prefix='i40evf-bench-migration-')
     try:
+        args.kver = testbed.build_demo_guest(args.kernel, args.guest)
         return bench(args, rundir)
     finally:
         if args.logs:
-            for d in sorted(os.listdir(rundir)):
-                dst = os.path.join(args.logs, d)
-                os.makedirs(dst, exist_ok=True)
-                for f in os.listdir(os.path.join(rundir, d)):
-                    if f.endswith('.log'):
-                        shutil.copy(os.path.join(rundir, d, f), dst)
             print('bench: logs in %s' % args.logs)
         shutil.rmtree(args.guest, ignore_errors=True)
         shutil.rmtree(rundir, ignore_errors=True)

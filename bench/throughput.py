@@ -4,7 +4,7 @@
 same run, alternating, with the same Debian guest kernel, over the same tap
 device (virtio-net headers on, so the NICs hand TSO to the host).  By
 default i40e-vf against QEMU's igb; with --nic vfio-user-i40evf,vfio-user-pci
-the i40e-vf is served by an x-remote server QEMU (tests/e2e/run.py's
+the i40e-vf is served by an x-remote server QEMU (tests/pylib/testbed.py's
 VfioUserServer, one per run, on the same tap) and the guest's NIC is the
 passthrough device with its mailbox trapped against plain vfio-user-pci.
 
@@ -15,7 +15,7 @@ is measured in turn.  Prints a table per program of measured Mbit/s and
 packets/s and the ratio of the first NIC to the second.  Needs root and a
 build (make).  The tap device, its address, the servers and the vfio-user
 server QEMUs live in a network namespace of the benchmark's own
-(tests/e2e/netns.py).
+(tests/pylib/testbed.py).
 """
 
 import argparse
@@ -30,11 +30,11 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../tests/pylib'))
+sys.dont_write_bytecode = True  # nothing written in the source tree
+import testbed  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(SRC, 'tests', 'e2e'))
-import netns  # noqa: E402
-import run as e2e  # noqa: E402
 TAP = 'i40evf-bench0'
 HOST, GUEST = '192.168.77.1', '192.168.77.2'
 NETDEV = 'tap,ifname=%s,script=no,downscript=no' % TAP
@@ -95,7 +95,7 @@ def run_vm(qemu, guest, nic, smp, mem, args, timeout):
     """One boot of the guest on nic; returns TX Mbit/s, TX pkt/s, RX
     Mbit/s, RX pkt/s."""
     if nic in VFIO_USER:
-        with e2e.VfioUserServer(qemu, NETDEV, nic) as server:
+        with testbed.VfioUserServer(qemu, NETDEV, nic) as server:
             if server.error:
                 sys.exit('%s: %s' % (nic, server.error))
             res, out = boot_vm(qemu, guest, nic, server.nic_args, smp, mem,
@@ -128,9 +128,7 @@ def boot_vm(qemu, guest, nic, nic_args, smp, mem, args, timeout):
            '-kernel', os.path.join(guest, 'vmlinuz'),
            '-initrd', os.path.join(guest, 'initrd'), '-append', append] + \
         nic_args + args.qemu_arg
-    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         timeout=timeout, text=True, errors='replace',
-                         preexec_fn=netns.die_with_parent).stdout
+    out = testbed.run_to_end(cmd, timeout)
     if args.coalesce is not None and \
             'BENCH coalesce %d\n' % args.coalesce not in out:
         return None, 'ethtool -C did not take:\n' + out[-2000:]
@@ -146,17 +144,15 @@ def build_guest(kernel, guest):
     pump = os.path.join(guest, 'netpump')
     subprocess.run(['gcc', '-O2', '-static', '-o', pump,
                     os.path.join(HERE, 'netpump.c')], check=True)
-    subprocess.run([os.path.join(SRC, 'tests/e2e/build-guest.sh'),
-                    kernel, os.path.join(HERE, 'guest-bench.sh'),
-                    guest, 'iavf', 'igb'], check=True,
-                   stdout=subprocess.DEVNULL,
-                   env=dict(os.environ, GUEST_BIN=pump + ' ' +
-                            (shutil.which('ethtool') or '')))
+    kver, log = testbed.build_guest(
+        kernel, os.path.join(HERE, 'guest-bench.sh'), guest, ('iavf', 'igb'),
+        bins=(pump, shutil.which('ethtool') or ''))
+    if not kver:
+        sys.exit('bench: cannot build the guest\n' + log)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument('--build', default=os.path.join(SRC, 'build', 'obj'))
+    ap = testbed.parser(__doc__)
     ap.add_argument('--kernel', default='6.12', help='6.12 or 6.1')
     ap.add_argument('--nic', default='i40e-vf,igb',
                     help='the two NICs to compare, A,B: the ratio is A/B '
@@ -181,7 +177,7 @@ def main():
     ap.add_argument('--qemu-arg', action='append', default=[],
                     help='extra QEMU argument (e.g. -trace ...), repeatable')
     ap.add_argument('--guest', help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = testbed.parse(ap, 'bench')
     nics = args.nic.split(',')
     if len(nics) != 2 or nics[0] == nics[1] or \
             set(nics) - set(EMULATED + VFIO_USER):
@@ -190,13 +186,13 @@ def main():
     args.tools = args.tool.split(',')
     if not args.tools or set(args.tools) - set(MBYTES):
         ap.error('--tool: a comma-separated list of %s' % ', '.join(MBYTES))
-    if not netns.inside():
+    if not testbed.inside():
         # The kernel comes from the archive: before the network is left.
         args.guest = tempfile.mkdtemp(prefix='i40evf-bench-')
         build_guest(args.kernel, args.guest)
-    netns.enter(['--guest', args.guest])
+    testbed.enter(['--guest', args.guest])
     try:
-        if not netns.add_tap(TAP, HOST + '/24'):
+        if not testbed.add_tap(TAP, HOST + '/24'):
             sys.exit('cannot create the tap device %s' % TAP)
         measure(args)
     finally:
@@ -212,10 +208,10 @@ def measure(args):
 
 
 def measure_tool(args):
-    qemu = os.path.join(args.build, 'qemu-system-x86_64')
+    qemu = args.qemu
     nic_a, nic_b = args.nic.split(',')
-    # The server maps guest RAM: a memfd of e2e.GUEST_MEM, for both NICs
-    mem = e2e.GUEST_MEM if {nic_a, nic_b} & set(VFIO_USER) else MEM
+    # The server maps guest RAM: a memfd of testbed.GUEST_MEM, for both NICs
+    mem = testbed.GUEST_MEM if {nic_a, nic_b} & set(VFIO_USER) else MEM
     print('guest linux %s, TCG, %d MiB, tap with vnet headers, one TCP '
           'stream, %s, %d MiB each way, median of %d runs alternating' %
           (args.kernel, mem, args.tool, args.mbytes, args.runs))

@@ -8,7 +8,7 @@ Two "hosts", each an x-remote QEMU serving an emulated X710 VF (i40e-vf)
 over vfio-user, provisioned as a management layer would: the same
 administrative MAC, a VSI of their own.  Their tap devices share a bridge
 with the peer, this process, all in a network namespace of the demo's own
-(tests/e2e/netns.py) that the kernel deletes when the demo ends.
+(tests/pylib/testbed.py) that the kernel deletes when the demo ends.
 
 The VM (a Debian kernel with the real iavf driver, under TCG) runs on host
 A's VF with -device vfio-user-i40evf.  Its /init (guest-init.sh) runs flows
@@ -25,11 +25,12 @@ intact both ways, whether the guest's driver reset its VF (from the guest
 kernel's log); then each VM's timeline around the switchover (QMP events,
 the guest kernel's log lines about its NIC, the first frames of each kind
 on the destination's tap, where the streams stopped and resumed), and
-x-query-vfio-i40evf on both sides.  Exits 1 if the
-traffic broke (corrupted or duplicated data, the TCP connection lost or its
-stream damaged, loss outside the migration, nothing received after it),
-the guest's driver reset its NIC or a migration failed, 2 if the demo
-could not run.  Needs root.
+x-query-vfio-i40evf on both sides; --json FILE writes the same results
+to FILE (tests/e2e/migration.py and bench/migration.py read it).  Exits 1
+if the traffic broke (corrupted or duplicated data, the TCP connection
+lost or its stream damaged, loss outside the migration, nothing received
+after it), the guest's driver reset its NIC or a migration failed, 2 if
+the demo could not run.  Needs root.
 """
 
 import argparse
@@ -49,18 +50,16 @@ import threading
 import time
 import zlib
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(SRC, 'tests', 'e2e'))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../tests/pylib'))
 sys.dont_write_bytecode = True  # nothing written in the source tree
-import netns  # noqa: E402
+import testbed  # noqa: E402
 
 BRIDGE = 'i40evf-demo'
 PEER = '192.168.78.1'
 TCP_PORT, UDP_PORT = 5000, 5001
 MIGRATION_PORT = 4444           # on the namespace's loopback
 MEM = 512                       # MiB, a shared memfd the servers map
-VF_MAC = '52:54:00:78:00:02'    # the administrative MAC of both VFs
+VF_MAC = testbed.VF_MAC         # the administrative MAC of both VFs
 VSI_A, VSI_B = 7, 9
 SCENARIOS = {
     # name: guest address, MAC of the plain VM's NIC
@@ -75,93 +74,14 @@ BOOT_TIMEOUT = 120              # boot to the guest's connection
 MIGRATION_TIMEOUT = 60
 END_TIMEOUT = 30                # the guest's report after the streams end
 LOSS_GRACE = 5.0                # s after the switchover loss is allowed in
+TCPI_BYTES_ACKED = 120          # offset in struct tcp_info
 
 
-class DemoError(Exception):
+class DemoError(testbed.Error):
     """The demo could not run (not: the traffic broke)."""
 
 
-class QMP:
-    """A minimal synchronous QMP client; events are kept in .events."""
-
-    def __init__(self, path, proc, timeout=30):
-        end = time.monotonic() + timeout
-        while True:
-            self.sock = socket.socket(socket.AF_UNIX)
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if proc.poll() is not None or time.monotonic() > end:
-                    raise DemoError('no QMP socket %s' % path)
-                time.sleep(0.05)
-        self.sock.settimeout(timeout)
-        self.file = self.sock.makefile('rw')
-        self.events = []
-        self._read()                    # the greeting
-        self.cmd('qmp_capabilities')
-
-    def _read(self):
-        line = self.file.readline()
-        if not line:
-            raise DemoError('QMP connection closed')
-        return json.loads(line)
-
-    def cmd(self, name, args=None):
-        msg = {'execute': name}
-        if args:
-            msg['arguments'] = args
-        self.file.write(json.dumps(msg) + '\n')
-        self.file.flush()
-        while True:
-            r = self._read()
-            if 'event' in r:
-                self.events.append(r)
-            elif 'error' in r:
-                raise DemoError('%s: %s' % (name, r['error']['desc']))
-            elif 'return' in r:
-                return r['return']
-
-    def close(self):
-        self.sock.close()
-
-
-class Process:
-    """A QEMU of the demo, its output in a log file of its own."""
-
-    def __init__(self, name, cmd, logdir):
-        self.name = name
-        self.log = os.path.join(logdir, name + '.log')
-        with open(self.log, 'w') as f:
-            f.write('# %s\n' % ' '.join(cmd))
-            f.flush()
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                         stdout=f, stderr=subprocess.STDOUT,
-                                         preexec_fn=netns.die_with_parent)
-
-    def output(self):
-        with open(self.log, errors='replace') as f:
-            return f.read().replace('\r', '')
-
-    def wait_for(self, path, timeout):
-        end = time.monotonic() + timeout
-        while not os.path.exists(path):
-            if self.proc.poll() is not None:
-                raise DemoError('%s exited with %d:\n%s' %
-                                (self.name, self.proc.returncode,
-                                 tail(self.output())))
-            if time.monotonic() > end:
-                raise DemoError('%s: no %s after %ds' %
-                                (self.name, path, timeout))
-            time.sleep(0.05)
-
-    def stop(self, timeout=10):
-        netns.stop(self.proc, timeout)
-
-
-def tail(text, lines=15):
-    return '\n'.join(text.splitlines()[-lines:])
+tail = testbed.tail
 
 
 def crc_record(header, payload):
@@ -171,9 +91,10 @@ def crc_record(header, payload):
 class Peer:
     """The guest's counterpart on the bridge: the TCP stream's server and
     the UDP datagrams' other end, both ways, at flows' rates; records when
-    everything was sent and arrived."""
+    everything was sent and arrived, and with sample, how much of its TCP
+    stream the guest has acknowledged (TCP_INFO, every 10 ms)."""
 
-    def __init__(self, guest_ip):
+    def __init__(self, guest_ip, sample=False):
         self.listener = socket.create_server((PEER, TCP_PORT))
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.bind((PEER, UDP_PORT))
@@ -203,6 +124,10 @@ class Peer:
         self.udp_rx_corrupt = 0
         self.threads = []
         self.t0 = None
+        self.sample = sample
+        self.acked = []                 # (time, bytes)
+        self.t_end = None               # when the peer stopped sending
+        self.sampling = threading.Event()
 
     def accept(self, vm, timeout):
         """Waits for the guest's TCP connection, then starts the traffic."""
@@ -212,10 +137,10 @@ class Peer:
             try:
                 self.conn, _ = self.listener.accept()
             except socket.timeout:
-                if vm.proc.poll() is not None:
-                    raise DemoError('the VM exited with %d before its '
+                if not vm.is_running():
+                    raise DemoError('the VM exited with %s before its '
                                     'traffic began:\n%s' %
-                                    (vm.proc.returncode, tail(vm.output())))
+                                    (vm.exitcode(), tail(vm.output())))
                 if time.monotonic() > end:
                     raise DemoError('the guest did not connect within %ds:'
                                     '\n%s' % (timeout, tail(vm.output())))
@@ -227,6 +152,20 @@ class Peer:
             t = threading.Thread(target=self.guard, args=(fn,), daemon=True)
             t.start()
             self.threads.append(t)
+        if self.sample:
+            self.acked.append((self.t0, 0))
+            threading.Thread(target=self.sample_acked, daemon=True).start()
+
+    def sample_acked(self):
+        while not self.sampling.wait(0.01):
+            try:
+                info = self.conn.getsockopt(socket.IPPROTO_TCP,
+                                            socket.TCP_INFO, 256)
+            except OSError:
+                break
+            if len(info) >= TCPI_BYTES_ACKED + 8:
+                self.acked.append((time.monotonic(), struct.unpack_from(
+                    '<Q', info, TCPI_BYTES_ACKED)[0]))
 
     def guard(self, fn):
         try:
@@ -319,13 +258,23 @@ class Peer:
     def end_streams(self, timeout):
         """Stops sending, the UDP first; waits for the guest's stream to
         end (it ends it once ours has)."""
+        self.t_end = time.monotonic()
+        self.sampling.set()
         self.stop_udp.set()
         self.stop_tcp.set()
         for t in self.threads[:1] + self.threads[2:3]:
             t.join(timeout)
         self.threads[1].join(timeout)
 
+    def samples(self):
+        """The time series bench/migration.py measures (--samples)."""
+        return {'t0': self.t0, 't-end': self.t_end, 'acked': self.acked,
+                'tcp-rx': self.tcp_rx_times,
+                'udp-rx': sorted(self.udp_rx.values()),
+                'udp-tx': self.udp_tx_times}
+
     def close(self):
+        self.sampling.set()
         self.stop_rx.set()
         self.stop_udp.set()
         self.stop_tcp.set()
@@ -435,45 +384,36 @@ class Scenario:
                     ['ip', 'link', 'set', name, 'master', BRIDGE],
                     ['ip', 'link', 'set', name, 'up']):
             run(cmd)
-        return 'tap,id=n0,ifname=%s,script=no,downscript=no' % name
+        return 'tap,ifname=%s,script=no,downscript=no' % name
 
     def server(self, host, vsi):
         """Host's x-remote QEMU serving its VF; returns its socket."""
         sock = os.path.join(self.logdir, 'vf-%s.sock' % host)
-        obj = {'qom-type': 'x-vfio-user-server', 'id': 's0', 'device': 'vf0',
-               'socket': {'type': 'unix', 'path': sock}}
-        p = Process('%s-server-%s' % (self.name, host),
-                    [self.qemu(), '-machine',
-                     'x-remote,vfio-user=on,auto-shutdown=off',
-                     '-accel', 'tcg', '-nodefaults', '-no-user-config',
-                     '-display', 'none', '-netdev', self.tap(host),
-                     '-device', 'i40e-vf,id=vf0,netdev=n0,mac=%s,vsi-id=%d'
-                     % (VF_MAC, vsi), '-object', json.dumps(obj)],
-                    self.logdir)
-        self.procs.append(p)
-        p.wait_for(sock, 10)
+        self.procs.append(testbed.vf_server(
+            self.qemu(), '%s-server-%s' % (self.name, host), self.logdir,
+            sock, netdev=self.tap(host), mac=VF_MAC, vsi=vsi))
         return sock
 
     def vm(self, host, nic_args, incoming):
-        qmp = os.path.join(self.logdir, '%s-vm-%s.qmp' % (self.name, host))
+        """The VM on host, launched, its QMP connected (qemu.machine)."""
         append = ('console=ttyS0 quiet panic=-1 demo.ip=%s demo.host=%s '
                   'demo.tcp=%d demo.udp=%d demo.pps=%d demo.bps=%d '
                   'demo.limit=%d' % (self.ip, PEER, TCP_PORT, UDP_PORT, PPS,
                                      BPS, BOOT_TIMEOUT + 120))
-        cmd = [self.qemu(), '-machine', 'q35,memory-backend=mem',
+        cmd = ['-machine', 'q35,memory-backend=mem',
                '-accel', 'tcg', '-m', str(MEM), '-smp', str(self.args.smp),
                '-object', 'memory-backend-memfd,id=mem,size=%dM,share=on' %
                MEM, '-nodefaults', '-no-user-config', '-display', 'none',
                '-serial', 'stdio', '-no-reboot',
                '-kernel', os.path.join(self.args.guest, 'vmlinuz'),
                '-initrd', os.path.join(self.args.guest, 'initrd'),
-               '-append', append,
-               '-qmp', 'unix:%s,server=on,wait=off' % qmp] + nic_args
+               '-append', append] + nic_args
         if incoming:
             cmd += ['-incoming', 'defer']
-        p = Process('%s-vm-%s' % (self.name, host), cmd, self.logdir)
-        self.procs.append(p)
-        return p, QMP(qmp, p.proc)
+        vm = testbed.machine(self.qemu(), cmd, '%s-vm-%s' % (self.name, host),
+                             self.logdir)
+        self.procs.append(vm)
+        return vm
 
     def nic(self, host):
         if self.name == 'vf':
@@ -482,35 +422,35 @@ class Scenario:
                               'path': self.server(host, VSI_A if host == 'a'
                                                   else VSI_B)}}
             return ['-device', json.dumps(dev)]
-        return ['-netdev', self.tap(host), '-device',
+        return ['-netdev', self.tap(host) + ',id=n0', '-device',
                 'virtio-net-pci,netdev=n0,id=nic0,mac=%s,romfile=' %
                 self.mac]
 
     def run(self):
         r = self.r
-        self.peer = peer = self.peer_class(self.ip)
+        self.peer = peer = self.peer_class(self.ip, self.args.samples)
         sniffer = None
         try:
-            vm_a, qmp_a = self.vm('a', self.nic('a'), False)
-            vm_b, qmp_b = self.vm('b', self.nic('b'), True)
+            vm_a = self.vm('a', self.nic('a'), False)
+            vm_b = self.vm('b', self.nic('b'), True)
             peer.accept(vm_a, BOOT_TIMEOUT)
             time.sleep(self.args.before)
             if self.name == 'vf':
-                r['query-a'] = qmp_a.cmd('x-query-vfio-i40evf')
+                r['query-a'] = vm_a.cmd('x-query-vfio-i40evf')
             sniffer = Sniffer('%s-b' % self.name, self.mac)
-            self.migrate(qmp_a, qmp_b)
+            self.migrate(vm_a, vm_b)
             print('demo: %s VM: migration %s after %.1f s' %
                   (self.name, r['status'], r['t-complete'] - r['t-migrate']),
                   flush=True)
             # on the destination, or, if the migration failed, the source
             time.sleep(self.args.after)
             if r['status'] == 'completed':
-                r['running-b'] = qmp_b.cmd('query-status')['status']
+                r['running-b'] = vm_b.cmd('query-status')['status']
                 if self.name == 'vf':
-                    r['query-b'] = qmp_b.cmd('x-query-vfio-i40evf')
-                    r['query-a-after'] = qmp_a.cmd('x-query-vfio-i40evf')
+                    r['query-b'] = vm_b.cmd('x-query-vfio-i40evf')
+                    r['query-a-after'] = vm_a.cmd('x-query-vfio-i40evf')
             else:
-                r['running-a'] = qmp_a.cmd('query-status')['status']
+                r['running-a'] = vm_a.cmd('query-status')['status']
                 r['errors-b'] = [line for line in vm_b.output().splitlines()
                                  if line.startswith('qemu-system')]
             peer.end_streams(END_TIMEOUT)
@@ -519,15 +459,16 @@ class Scenario:
             guest = vm_b if r['status'] == 'completed' else vm_a
             end = time.monotonic() + END_TIMEOUT
             while 'DEMO done' not in guest.output() and \
-                    guest.proc.poll() is None and time.monotonic() < end:
+                    guest.is_running() and time.monotonic() < end:
                 time.sleep(0.1)
             time.sleep(0.3)             # late datagrams
             peer.close()
-            for q in (qmp_a, qmp_b):
+            for vm in (vm_a, vm_b):
                 try:
-                    q.cmd('quit')
-                except (DemoError, OSError):
+                    vm.cmd('quit')
+                except testbed.Error:
                     pass
+                vm.stop()
             r['console'] = vm_a.output() + vm_b.output()
             with open(os.path.join(self.logdir, '%s-qmp.log' % self.name),
                       'w') as f:
@@ -535,6 +476,8 @@ class Scenario:
                                                  'query-b', 'migration')},
                           f, indent=1)
             self.analyse(peer)
+            if self.args.samples:
+                r['samples'] = peer.samples()
         finally:
             peer.close()
             if sniffer:
@@ -542,23 +485,26 @@ class Scenario:
             for p in self.procs:
                 p.stop()
 
-    def migrate(self, qmp_a, qmp_b):
+    def migrate(self, vm_a, vm_b):
         r = self.r
+        if self.args.downtime_limit is not None:
+            vm_a.cmd('migrate-set-parameters',
+                     {'downtime-limit': self.args.downtime_limit})
         uri = 'tcp:127.0.0.1:%d' % MIGRATION_PORT
         caps = [{'capability': c, 'state': True}
                 for c in ('return-path', 'switchover-ack')]
-        for q in (qmp_a, qmp_b):
+        for q in (vm_a, vm_b):
             q.cmd('migrate-set-capabilities', {'capabilities': caps})
-        qmp_b.cmd('migrate-incoming', {'uri': uri})
+        vm_b.cmd('migrate-incoming', {'uri': uri})
         r['t-migrate'] = time.monotonic()
-        qmp_a.cmd('migrate', {'uri': uri})
+        vm_a.cmd('migrate', {'uri': uri})
         end = time.monotonic() + MIGRATION_TIMEOUT
         while True:
-            info = qmp_a.cmd('query-migrate')
+            info = vm_a.cmd('query-migrate')
             if info.get('status') in ('completed', 'failed', 'cancelled'):
                 break
             if time.monotonic() > end:
-                qmp_a.cmd('migrate_cancel')
+                vm_a.cmd('migrate_cancel')
                 info = {'status': 'timed out after %ds' % MIGRATION_TIMEOUT}
                 break
             time.sleep(0.02)
@@ -567,8 +513,9 @@ class Scenario:
         r['migration'] = info
         # QMP's timestamps are wall-clock time; the demo's are monotonic
         r['clock'] = time.time() - time.monotonic()
-        r['events-a'] = qmp_a.events
-        r['events-b'] = qmp_b.events
+        # the events seen until the end: the lists grow with every command
+        r['events-a'] = vm_a.events
+        r['events-b'] = vm_b.events
         if r['status'] != 'completed':
             r['problems'].append('the migration %s%s' %
                                  (r['status'], ' (source: %s)' %
@@ -755,13 +702,7 @@ class Scenario:
         r['timeline'] = sorted((t - t_mig, what) for t, what in tl)
 
 
-def longest_gap(times, since):
-    """The longest interval between consecutive times from since - 1 s
-    on, the outage a stream saw around the migration: (length, start,
-    end)."""
-    times = [t for t in times if t >= since - 1.0]
-    return max([(b - a, a, b) for a, b in zip(times, times[1:])] or
-               [(0, since, since)])
+longest_gap = testbed.longest_gap
 
 
 def run(cmd):
@@ -817,6 +758,8 @@ def report(results, elapsed):
         if not r['traffic-after'] else 'yes' if r['status'] == 'completed'
         else 'yes, on the source')
     row('guest driver reset', lambda r: 'yes' if r['resets'] else 'no')
+    for i, r in enumerate(cols):
+        r['table'] = {label: vals[i] for label, vals in rows}
     w = max(len(label) for label, _ in rows)
     cw = [max(len(names[r['name']]), *(len(v[i]) for _, v in rows))
           for i, r in enumerate(cols)]
@@ -881,56 +824,46 @@ def report(results, elapsed):
         for line in r.get('errors-b', []):
             print('%s, destination: %s' % (names[r['name']], line))
     failed = any(r['status'] != 'completed' for r in cols)
-    print('demo: %s (%.0f s)' % (
-        'traffic intact' if not problems else
-        'MIGRATION FAILED' if failed else 'TRAFFIC BROKE', elapsed))
-    return 1 if problems else 0
-
-
-def build_guest(kernel, guest):
-    """The guest: a Debian kernel, iavf and virtio-net, flows."""
-    flows = os.path.join(guest, 'flows')
-    os.makedirs(guest, exist_ok=True)
-    subprocess.run(['gcc', '-O2', '-static', '-o', flows,
-                    os.path.join(HERE, 'flows.c')], check=True)
-    built = subprocess.run(
-        [os.path.join(SRC, 'tests/e2e/build-guest.sh'), kernel,
-         os.path.join(HERE, 'guest-init.sh'), guest, 'iavf', 'virtio_net'],
-        stdout=subprocess.PIPE, text=True,
-        env=dict(os.environ, GUEST_BIN=flows))
-    if built.returncode:
-        sys.exit('demo: cannot build the guest')
-    return built.stdout.strip()
+    verdict = 'traffic intact' if not problems else \
+        'MIGRATION FAILED' if failed else 'TRAFFIC BROKE'
+    print('demo: %s (%.0f s)' % (verdict, elapsed))
+    return 1 if problems else 0, verdict
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.
-                                 RawDescriptionHelpFormatter)
-    ap.add_argument('--build', default=os.path.join(SRC, 'build', 'obj'),
-                    help='QEMU build directory')
-    ap.add_argument('--kernel', default='6.12', help='6.12 or 6.1')
+    ap = testbed.parser(__doc__, raw=True)
+    testbed.migration_options(ap)
     ap.add_argument('--smp', type=int, default=2, help='guest vCPUs')
-    ap.add_argument('--before', type=float, default=3,
-                    help='seconds of traffic before the migration')
-    ap.add_argument('--after', type=float, default=5,
-                    help='seconds of traffic after it')
     ap.add_argument('--only', choices=sorted(SCENARIOS),
                     help='migrate only this VM')
-    ap.add_argument('--logs', help='keep the QEMU logs and consoles in LOGS')
-    ap.add_argument('--guest', help=argparse.SUPPRESS)
-    ap.add_argument('--kver', help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if not os.path.exists(os.path.join(args.build, 'qemu-system-x86_64')):
-        sys.exit('demo: no %s/qemu-system-x86_64: run make first' %
-                 args.build)
-    if not netns.inside():
-        if os.geteuid():
-            sys.exit('demo: needs root (network namespace, tap devices)')
-        # The kernel comes from the archive: before the network is left.
-        args.guest = tempfile.mkdtemp(prefix='i40evf-demo-guest-')
-        args.kver = build_guest(args.kernel, args.guest)
-    netns.enter(['--guest', args.guest, '--kver', args.kver])
+    ap.add_argument('--json', metavar='FILE',
+                    help='also write the results to FILE, as JSON')
+    ap.add_argument('--bps', type=int, default=BPS,
+                    help='TCP stream bytes a second, each way')
+    ap.add_argument('--pps', type=int, default=PPS,
+                    help='UDP datagrams a second, each way')
+    ap.add_argument('--downtime-limit', type=int, metavar='MS',
+                    help="migrate-set-parameters downtime-limit (default "
+                    "QEMU's, 300 ms)")
+    # bench/migration.py: the peer's time series in the JSON, a guest of
+    # its own that the demo leaves in place
+    ap.add_argument('--samples', action='store_true', help=argparse.SUPPRESS)
+    ap.add_argument('--keep-guest', action='store_true',
+                    help=argparse.SUPPRESS)
+    args = testbed.parse(ap, 'demo')
+    if args.json:
+        args.json = os.path.abspath(args.json)
+    if not testbed.inside():
+        testbed.needs_root('demo', 'network namespace, tap devices')
+        if args.guest:
+            args.keep_guest = True
+        else:
+            # The kernel comes from the archive: before the network is
+            # left.
+            args.guest = tempfile.mkdtemp(prefix='i40evf-demo-guest-')
+            args.kver = testbed.build_demo_guest(args.kernel, args.guest)
+    testbed.enter(['--guest', args.guest, '--kver', args.kver] +
+                  (['--keep-guest'] if args.keep_guest else []))
     # killed: the same clean-up as at the end
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # sockets and logs; the logs are copied to --logs at the end
@@ -943,7 +876,8 @@ def main():
             for f in os.listdir(rundir):
                 if f.endswith('.log'):
                     shutil.copy(os.path.join(rundir, f), args.logs)
-        shutil.rmtree(args.guest, ignore_errors=True)
+        if not args.keep_guest:
+            shutil.rmtree(args.guest, ignore_errors=True)
         shutil.rmtree(rundir, ignore_errors=True)
 
 
@@ -955,8 +889,9 @@ def add_bridge():
 
 
 def demo(args, logdir):
+    global BPS, PPS
     start = time.monotonic()
-    args.qemu = os.path.join(args.build, 'qemu-system-x86_64')
+    BPS, PPS = args.bps, args.pps
     add_bridge()
     print('demo: guest linux %s, TCG, %d vCPUs, %d MiB; traffic each way: '
           'TCP %d KiB/s, UDP %d datagrams/s; %g s before the migration, '
@@ -971,16 +906,43 @@ def demo(args, logdir):
         sc = Scenario(args, name, logdir)
         try:
             sc.run()
-        except (DemoError, OSError, subprocess.CalledProcessError) as e:
+        except (testbed.Error, OSError, subprocess.CalledProcessError) as e:
             print('demo: %s VM: %s' % (name, e))
             if args.logs:
                 print('demo: logs in %s' % args.logs)
+            write_json(args.json, results, 2, 'could not run',
+                       time.monotonic() - start, '%s VM: %s' % (name, e),
+                       args)
             return 2
         results[name] = sc.r
-    code = report(results, time.monotonic() - start)
+    elapsed = time.monotonic() - start
+    code, verdict = report(results, elapsed)
+    write_json(args.json, results, code, verdict, elapsed, None, args)
     if args.logs:
         print('demo: logs in %s' % args.logs)
     return code
+
+
+def write_json(path, results, code, verdict, elapsed, error, args):
+    """--json: what report() printed, as data.  vms: per VM, the results
+    the table is made of (status, migration, udp-up, udp-down, tcp,
+    traffic-after, resets, problems, timeline, queries, ...), and 'table',
+    the table's rows as printed (with --samples also the peer's time
+    series, 'samples'); exit: the demo's exit status; verdict: its last
+    line's words; error: why it could not run; settings: the run's."""
+    if not path:
+        return
+    vms = {n: {k: v for k, v in r.items() if k != 'console'}
+           for n, r in results.items()}
+    settings = {'kver': args.kver, 'smp': args.smp, 'mem': MEM, 'bps': BPS,
+                'pps': PPS, 'udp-payload': UDP_PAYLOAD,
+                'before': args.before, 'after': args.after,
+                'downtime-limit': args.downtime_limit}
+    with open(path, 'w') as f:
+        json.dump({'exit': code, 'verdict': verdict, 'error': error,
+                   'elapsed': elapsed, 'settings': settings, 'vms': vms}, f,
+                  indent=1)
+        f.write('\n')
 
 
 if __name__ == '__main__':

@@ -10,8 +10,8 @@ queues and 1 TX queue: iavf configures the unused TX half of queue pair 1
 with ring length 0.  DPDK takes the X710 path: the PF grants RX_POLLING
 and not WB_ON_ITR, so iavf maps its RX queues to vector 0 (and the PF
 stops auto-masking vector 0, which the qtests check).  Traffic both ways
-over a tap in the test's own network namespace (netns.py): testpmd's first
-burst and its answers reach the host, and frames the host sends to the
+over a tap in the test's own network namespace (tests/pylib/testbed.py):
+testpmd's first burst and its answers reach the host, and frames the host sends to the
 VF's address (an ethertype RSS does not hash, so RX queue 0) are counted
 by testpmd and sent back with the VF's address as source.  QEMU's trace of
 the PF agent shows what was granted and mapped.  Prints TAP.
@@ -30,8 +30,8 @@ import tempfile
 import threading
 import time
 
-import netns
-from tapreport import Tap
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../pylib'))
+import testbed  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TAP = 'i40evf-dpdk0'
@@ -66,14 +66,11 @@ def build_guest(out):
     if not testpmd or not pmds:
         return 'dpdk-testpmd or the iavf PMD is not installed (dpdk-dev, ' \
                'librte-net-iavf23)'
-    built = subprocess.run(
-        [os.path.join(HERE, 'build-guest.sh'), '6.12',
-         os.path.join(HERE, 'dpdk-init.sh'), out, 'vfio-pci',
-         'vfio_iommu_type1'],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=dict(os.environ, GUEST_BIN=testpmd, GUEST_FILES=' '.join(pmds)))
-    if built.returncode:
-        return built.stdout
+    kver, log = testbed.build_guest(
+        '6.12', os.path.join(HERE, 'dpdk-init.sh'), out,
+        ('vfio-pci', 'vfio_iommu_type1'), bins=(testpmd,), files=pmds)
+    if not kver:
+        return log
     with open(os.path.join(out, 'pmds'), 'w') as f:
         f.write(','.join(pmds))
     return None
@@ -153,7 +150,7 @@ def boot(qemu, guest, wire, trace, timeout):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True,
                             errors='replace',
-                            preexec_fn=netns.die_with_parent)
+                            preexec_fn=testbed.die_with_parent)
     timer = threading.Timer(timeout, proc.kill)
     timer.start()
     out = []
@@ -216,8 +213,8 @@ def parse_trace(trace):
 
 
 def run(args, tap):
-    qemu = os.path.join(args.build, 'qemu-system-x86_64')
-    if not netns.add_tap(TAP, TAP_ADDR):
+    qemu = args.qemu
+    if not testbed.add_tap(TAP, TAP_ADDR):
         tap.check(False, 'a tap device in the test\'s network namespace')
         return
     # No IPv6 chatter from the host side: the VF gets only the test's frames.
@@ -286,15 +283,14 @@ def run(args, tap):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument('--build', required=True, help='QEMU build directory')
+    ap = testbed.parser(__doc__, build_required=True)
     ap.add_argument('--timeout', type=int, default=150,
                     help='hard limit on the QEMU run, seconds')
     ap.add_argument('-v', '--verbose', action='store_true',
                     help='print the guest\'s console and the QEMU trace')
     ap.add_argument('--guest', help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if not netns.inside():
+    args = testbed.parse(ap, 'dpdk')
+    if not testbed.inside():
         # The guest kernel comes from the archive: fetch it before the
         # network is left behind.
         args.guest = tempfile.mkdtemp(prefix='i40evf-dpdk-')
@@ -302,8 +298,8 @@ def main():
         if err:
             with open(os.path.join(args.guest, 'error'), 'w') as f:
                 f.write(err)
-    netns.enter(['--guest', args.guest])
-    tap = Tap()
+    testbed.enter(['--guest', args.guest])
+    tap = testbed.Tap()
     try:
         try:
             with open(os.path.join(args.guest, 'error')) as f:

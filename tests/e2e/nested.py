@@ -24,7 +24,6 @@ it pings L1's address on the peer interface, is live-migrated from one VF
 to the other, and pings on without its driver resetting.
 """
 
-import argparse
 import glob
 import os
 import re
@@ -34,8 +33,8 @@ import sys
 import tempfile
 import time
 
-import netns
-from tapreport import Tap
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../pylib'))
+import testbed  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QTEST = 'tests/qtest/vfio-i40evf-test'
@@ -91,12 +90,10 @@ def stage_qemu(build, dest):
 def build_iavf_guest(out):
     """The iavf guest's kernel and initramfs in out/, for L1's
     initramfs; returns them and an error message, or None."""
-    built = subprocess.run(
-        [os.path.join(HERE, 'build-guest.sh'), '6.12',
-         os.path.join(HERE, 'nested-guest-init.sh'), out, 'iavf'],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if built.returncode:
-        return [], built.stdout
+    kver, log = testbed.build_guest(
+        '6.12', os.path.join(HERE, 'nested-guest-init.sh'), out, ('iavf',))
+    if not kver:
+        return [], log
     return [os.path.realpath(os.path.join(out, 'vmlinuz')),
             os.path.join(out, 'initrd')], None
 
@@ -123,14 +120,11 @@ def build_guest(build, out, iavf):
         files += guest
         append += ' e2e.peer-ip=%s e2e.guest=%s e2e.only=%s' % (
             PEER_IP, ','.join(guest), IAVF_TEST)
-    built = subprocess.run(
-        [os.path.join(HERE, 'build-guest.sh'), '6.12',
-         os.path.join(HERE, 'nested-init.sh'), out, 'vfio-pci',
-         'vfio_iommu_type1', 'virtio_net'],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=dict(os.environ, GUEST_FILES=' '.join(files)))
-    if built.returncode:
-        return built.stdout
+    kver, log = testbed.build_guest(
+        '6.12', os.path.join(HERE, 'nested-init.sh'), out,
+        ('vfio-pci', 'vfio_iommu_type1', 'virtio_net'), files=files)
+    if not kver:
+        return log
     with open(os.path.join(out, 'append'), 'w') as f:
         f.write(append)
     return None
@@ -159,15 +153,7 @@ def boot(build, guest, iavf, timeout):
                 (i, vsi, ',mac=' + mac if mac else '')]
     cmd += ['-netdev', 'hubport,id=peer,hubid=0',
             '-device', 'virtio-net-pci,netdev=peer,romfile=']
-    try:
-        out = subprocess.run(cmd, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, timeout=timeout,
-                             text=True, errors='replace',
-                             preexec_fn=netns.die_with_parent).stdout
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout.decode(errors='replace') if e.stdout else '')
-        out += '\n(timed out after %ds)' % timeout
-    return out.replace('\r', '')
+    return testbed.run_to_end(cmd, timeout)
 
 
 def report(tap, out, iavf, elapsed):
@@ -214,8 +200,7 @@ def report(tap, out, iavf, elapsed):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument('--build', required=True, help='QEMU build directory')
+    ap = testbed.parser(__doc__, build_required=True)
     ap.add_argument('--iavf', action='store_true',
                     help='the slow variant: a guest with the real iavf '
                     'driver inside L1, migrated (make check runs both)')
@@ -224,10 +209,10 @@ def main():
                     '(default 540, with --iavf 900)')
     ap.add_argument('-v', '--verbose', action='store_true',
                     help='print L1\'s console')
-    args = ap.parse_args()
+    args = testbed.parse(ap, 'nested')
     build = os.path.abspath(args.build)
     timeout = args.timeout or (900 if args.iavf else 540)
-    tap = Tap()
+    tap = testbed.Tap()
     guest = tempfile.mkdtemp(prefix='i40evf-nested-')
     try:
         err = build_guest(build, guest, args.iavf)

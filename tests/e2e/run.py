@@ -12,8 +12,8 @@ Payloads are checked by SHA-256 at both ends.  The network is slirp, and,
 when the host lets us create one, a tap device, whose virtio-net headers
 carry the guest's TSO and checksum offloads.  Everything host-side (the
 tap, its address, the servers) lives in a network namespace of the test's
-own (netns.py); the servers listen only on the addresses the guest is
-given.
+own (tests/pylib/testbed.py); the servers listen only on the addresses
+the guest is given.
 
 Over vfio-user the i40e-vf and its netdev live in a second QEMU, an
 x-remote server (-object x-vfio-user-server) in the same namespace, and
@@ -27,7 +27,6 @@ which the server maps for the device's DMA.  Prints TAP.
 import argparse
 import hashlib
 import http.server
-import json
 import os
 import re
 import shutil
@@ -36,10 +35,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 
-import netns
-from tapreport import Tap
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../pylib'))
+import testbed  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BLOB = os.urandom(4 << 20)
@@ -47,13 +45,11 @@ BLOB_SHA = hashlib.sha256(BLOB).hexdigest()
 TAP = 'i40evf-e2e0'
 TAP_HOST, TAP_GUEST = '192.168.76.1', '192.168.76.2'
 SLIRP_HOST = '127.0.0.1'    # where slirp takes the guest's 10.0.2.2
-GUEST_MEM = 512             # MiB
+GUEST_MEM = testbed.GUEST_MEM   # MiB
 NICS = ('i40e-vf', 'vfio-user')
 # The vfio-user client devices, preferred first: the passthrough device
 # once the binary has it, else the plain one.
 VFIO_USER_CLIENTS = ('vfio-user-i40evf', 'vfio-user-pci')
-SERVER_MAC = '52:54:00:76:00:02'
-SERVER_START = 10           # seconds for the server to create its socket
 SERVER_LOG_LINES = 10       # of the server's output, in a failure's detail
 
 
@@ -95,94 +91,18 @@ def start_servers(addr):
 
 
 def boot(qemu, guest, append, nic_args, timeout):
-    cmd = [qemu, '-M', 'q35', '-accel', 'tcg', '-m', str(GUEST_MEM),
-           '-smp', '2',
-           '-nodefaults', '-no-user-config', '-display', 'none',
-           '-serial', 'stdio', '-no-reboot',
-           '-kernel', os.path.join(guest, 'vmlinuz'),
-           '-initrd', os.path.join(guest, 'initrd'),
-           '-append', 'console=ttyS0 panic=-1 ' + append] + nic_args
-    try:
-        out = subprocess.run(cmd, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, timeout=timeout,
-                             text=True, errors='replace',
-                             preexec_fn=netns.die_with_parent).stdout
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout.decode(errors='replace') if e.stdout else '')
-        out += '\n(timed out after %ds)' % timeout
-    return out.replace('\r', '')
+    return testbed.run_to_end(
+        [qemu, '-M', 'q35', '-accel', 'tcg', '-m', str(GUEST_MEM),
+         '-smp', '2',
+         '-nodefaults', '-no-user-config', '-display', 'none',
+         '-serial', 'stdio', '-no-reboot',
+         '-kernel', os.path.join(guest, 'vmlinuz'),
+         '-initrd', os.path.join(guest, 'initrd'),
+         '-append', 'console=ttyS0 panic=-1 ' + append] + nic_args, timeout)
 
 
-def direct_nic(netdev):
-    """The guest's arguments for an i40e-vf of its own on netdev."""
-    return ['-netdev', netdev + ',id=n0', '-device', 'i40e-vf,netdev=n0']
-
-
-class VfioUserServer:
-    """An x-remote QEMU serving an i40e-vf on netdev over a vfio-user
-    socket in a directory of its own; killed, and the directory removed,
-    on leaving the with block.  nic_args: the guest's arguments for a
-    client device on that socket; log: what the server printed (read on
-    leaving); error: why it did not start, or ended before it was
-    stopped, or None."""
-
-    def __init__(self, qemu, netdev, client):
-        self.dir = tempfile.mkdtemp(prefix='i40evf-vfu-')
-        self.sock = os.path.join(self.dir, 'vfu.sock')
-        self.log = ''
-        self.error = None
-        server = {'qom-type': 'x-vfio-user-server', 'id': 's0',
-                  'device': 'vf0',
-                  'socket': {'type': 'unix', 'path': self.sock}}
-        cmd = [qemu, '-machine', 'x-remote,vfio-user=on,auto-shutdown=off',
-               '-accel', 'tcg', '-nodefaults', '-no-user-config',
-               '-display', 'none',
-               '-netdev', netdev + ',id=n0',
-               '-device', 'i40e-vf,id=vf0,netdev=n0,mac=' + SERVER_MAC,
-               '-object', json.dumps(server)]
-        self.logfile = open(os.path.join(self.dir, 'server.log'), 'w+')
-        try:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                         stdout=self.logfile,
-                                         stderr=subprocess.STDOUT,
-                                         preexec_fn=netns.die_with_parent)
-        except OSError as e:
-            self.proc = None
-            self.error = 'cannot run the server: %s' % e
-        client_dev = {'driver': client,
-                      'socket': {'type': 'unix', 'path': self.sock}}
-        self.nic_args = [
-            '-object', 'memory-backend-memfd,id=mem,size=%dM,share=on' %
-            GUEST_MEM,
-            '-machine', 'memory-backend=mem',
-            '-device', json.dumps(client_dev)]
-
-    def __enter__(self):
-        end = time.monotonic() + SERVER_START
-        while self.proc and not os.path.exists(self.sock):
-            if self.proc.poll() is not None:
-                self.error = 'the server exited with %d' % self.proc.returncode
-                break
-            if time.monotonic() > end:
-                self.error = 'no socket after %ds' % SERVER_START
-                break
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc:
-            self.stop()
-        self.logfile.seek(0)
-        self.log = self.logfile.read()
-        self.logfile.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return False
-
-    def stop(self):
-        if self.proc.poll() is not None and not self.error:
-            self.error = 'the server exited with %d before the guest ' \
-                         'finished' % self.proc.returncode
-        netns.stop(self.proc)
+direct_nic = testbed.direct_nic
+VfioUserServer = testbed.VfioUserServer
 
 
 def vfio_user_client(qemu):
@@ -228,8 +148,7 @@ def check_run(tap, prefix, out, channels):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument('--build', required=True, help='QEMU build directory')
+    ap = testbed.parser(__doc__, build_required=True)
     ap.add_argument('--kernels',
                     default=os.environ.get('E2E_KERNELS', '6.12 6.1'),
                     help='kernel series to test, e.g. "6.12 6.1"')
@@ -244,7 +163,7 @@ def main():
                     'of %s the binary has)' % ', '.join(VFIO_USER_CLIENTS))
     ap.add_argument('--timeout', type=int, default=300)
     ap.add_argument('--guests', help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = testbed.parse(ap, 'e2e')
     unknown = set(args.nics.split()) - set(NICS)
     if unknown:
         ap.error('unknown NIC %s (%s)' % (' '.join(sorted(unknown)),
@@ -252,13 +171,13 @@ def main():
     if args.vfio_user_client not in (None,) + VFIO_USER_CLIENTS:
         ap.error('unknown vfio-user client %s (%s)' %
                  (args.vfio_user_client, ', '.join(VFIO_USER_CLIENTS)))
-    if not netns.inside():
+    if not testbed.inside():
         # The guest kernels come from the archive: fetch them before the
         # network is left behind.
         args.guests = tempfile.mkdtemp(prefix='i40evf-e2e-')
         for series in args.kernels.split():
             build_guest(series, os.path.join(args.guests, series))
-    netns.enter(['--guests', args.guests])
+    testbed.enter(['--guests', args.guests])
     try:
         return run_all(args)
     finally:
@@ -267,19 +186,19 @@ def main():
 
 def build_guest(series, out):
     """The guest of a kernel series in out/; out/kver names its kernel."""
-    built = subprocess.run(
-        [os.path.join(HERE, 'build-guest.sh'), series,
-         os.path.join(HERE, 'guest-init.sh'), out, 'iavf'],
-        stdout=subprocess.PIPE, text=True,
-        env=dict(os.environ, GUEST_BIN=shutil.which('ethtool') or ''))
-    if not built.returncode:
+    kver, log = testbed.build_guest(
+        series, os.path.join(HERE, 'guest-init.sh'), out, ('iavf',),
+        bins=(shutil.which('ethtool') or '',))
+    if kver:
         with open(os.path.join(out, 'kver'), 'w') as f:
-            f.write(built.stdout.strip())
+            f.write(kver)
+    else:
+        sys.stderr.write(log)
 
 
 def run_all(args):
-    qemu = os.path.join(args.build, 'qemu-system-x86_64')
-    tapdev = netns.add_tap(TAP, TAP_HOST + '/24')
+    qemu = args.qemu
+    tapdev = testbed.add_tap(TAP, TAP_HOST + '/24')
     # On slirp the guest also changes its queue count (2 CPUs: 2 queues).
     nets = [('slirp', 'user', SLIRP_HOST,
              'e2e.host=10.0.2.2 e2e.ip=10.0.2.15 e2e.channels=1')]
@@ -292,7 +211,7 @@ def run_all(args):
     nics = [(nic, 'i40e-vf' if nic == 'i40e-vf' else
              'i40e-vf over %s' % client)
             for nic in NICS if nic in args.nics.split()]
-    tap = Tap()
+    tap = testbed.Tap()
     for series in args.kernels.split():
         guest = os.path.join(args.guests, series)
         try:

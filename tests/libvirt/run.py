@@ -36,7 +36,6 @@ tmpfs on its own /tmp, and when it ends, killed or not, the kernel ends
 every process in it (libvirtd, QEMU) and drops the mounts.  Prints TAP.
 """
 
-import argparse
 import glob
 import json
 import os
@@ -49,14 +48,13 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(SRC, 'demo'))
-sys.path.insert(0, os.path.join(SRC, 'tests', 'e2e'))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../pylib'))
 sys.dont_write_bytecode = True  # nothing written in the source tree
-import demo  # noqa: E402
-import netns  # noqa: E402
-from tapreport import Tap  # noqa: E402
+import testbed  # noqa: E402
+
+demo = testbed.load('demo/demo.py')    # its peer, sniffer and analysis
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = testbed.SRC
 
 DOCS = os.path.join(SRC, 'docs', 'system', 'devices')
 RST = os.path.join(DOCS, 'vfio-i40evf.rst')
@@ -234,7 +232,7 @@ class Host:
             ['unshare', '--mount', '--propagation', propagation(), 'sh',
              os.path.join(HERE, 'libvirtd.sh'), self.dir, uuid],
             stdin=subprocess.DEVNULL, stdout=self.log,
-            stderr=subprocess.STDOUT, preexec_fn=netns.die_with_parent)
+            stderr=subprocess.STDOUT, preexec_fn=testbed.die_with_parent)
 
     def wait(self):
         end = time.monotonic() + DAEMON_START
@@ -300,7 +298,7 @@ class Host:
                 for name in out.split() if rc == 0 else []:
                     self.virsh('destroy' if flag == '--state-running'
                                else 'undefine', name, timeout=30)
-        netns.stop(self.proc, 20)
+        testbed.stop(self.proc, 20)
         self.log.close()
 
 
@@ -385,19 +383,20 @@ def test_docs(tap, host):
 # -- the vfio-user domain, migrated under traffic --------------------------
 
 class Domain:
-    """A libvirt domain, seen as demo.Peer expects a VM: proc.poll() and
-    output() (its console)."""
+    """A libvirt domain, seen as demo.Peer expects a VM (a
+    qemu.machine.QEMUMachine): is_running(), exitcode() and output() (its
+    console)."""
 
     def __init__(self, host, name, console):
         self.host = host
         self.name = name
         self.console = console
-        self.proc = self
 
-    def poll(self):
-        self.returncode = None if self.host.state(self.name) in (
-            'running', 'paused') else 1
-        return self.returncode
+    def is_running(self):
+        return self.host.state(self.name) in ('running', 'paused')
+
+    def exitcode(self):
+        return None if self.is_running() else 1
 
     def output(self):
         try:
@@ -575,17 +574,8 @@ def serve(qemu, name, vsi):
     """An x-remote QEMU serving an i40e-vf with no network; returns it and
     its socket."""
     sock = '/tmp/%s.sock' % name
-    obj = {'qom-type': 'x-vfio-user-server', 'id': 's0', 'device': 'vf0',
-           'socket': {'type': 'unix', 'path': sock}}
-    p = demo.Process(name, [qemu, '-machine',
-                            'x-remote,vfio-user=on,auto-shutdown=off',
-                            '-accel', 'tcg', '-nodefaults', '-no-user-config',
-                            '-display', 'none', '-device',
-                            'i40e-vf,id=vf0,mac=%s,vsi-id=%d' %
-                            (demo.VF_MAC, vsi), '-object', json.dumps(obj)],
-                     '/tmp')
-    p.wait_for(sock, 10)
-    return p, sock
+    return testbed.vf_server(qemu, name, '/tmp', sock, mac=demo.VF_MAC,
+                             vsi=vsi), sock
 
 
 def test_blocker(tap, hosts, guest):
@@ -715,7 +705,7 @@ def keep_logs(dest):
 # -- main ------------------------------------------------------------------
 
 def run(args):
-    tap = Tap()
+    tap = testbed.Tap()
     guest = private_tmp(args.guest)
     hosts = {}
     try:
@@ -738,7 +728,7 @@ def run(args):
         Scenario(args, hosts, tap, guest).run()
         test_blocker(tap, hosts, guest)
         test_hostdev(tap, hosts, guest)
-    except (TestError, demo.DemoError, OSError,
+    except (TestError, testbed.Error, OSError,
             subprocess.CalledProcessError) as e:
         tap.check(False, 'the test went on to the end', str(e))
     finally:
@@ -751,32 +741,17 @@ def run(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.
-                                 RawDescriptionHelpFormatter)
-    ap.add_argument('--build', default=os.path.join(SRC, 'build', 'obj'),
-                    help='QEMU build directory')
-    ap.add_argument('--kernel', default='6.12', help='6.12 or 6.1')
-    ap.add_argument('--before', type=float, default=3,
-                    help='seconds of traffic before the migration')
-    ap.add_argument('--after', type=float, default=5,
-                    help='seconds of traffic after it')
-    ap.add_argument('--logs', help='keep the logs (libvirtd, QEMU, '
-                    'consoles, XML) in LOGS, which must not be under /tmp '
-                    '(the test has a /tmp of its own)')
-    ap.add_argument('--guest', help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    ap = testbed.parser(__doc__, raw=True)
+    testbed.migration_options(ap, 'keep the logs (libvirtd, QEMU, '
+                              'consoles, XML) in LOGS, which must not be '
+                              'under /tmp (the test has a /tmp of its own)')
+    args = testbed.parse(ap, 'libvirt test')
     if args.logs:
         args.logs = os.path.abspath(args.logs)
         if args.logs == '/tmp' or args.logs.startswith('/tmp/'):
             ap.error('--logs: not under /tmp, which the test has of its own')
     if not inside():
-        if os.geteuid():
-            sys.exit('libvirt test: needs root (namespaces, libvirtd)')
-        if not os.path.exists(os.path.join(args.build,
-                                           'qemu-system-x86_64')):
-            sys.exit('libvirt test: no %s/qemu-system-x86_64: run make '
-                     'first' % args.build)
+        testbed.needs_root('libvirt test', 'namespaces, libvirtd')
         # Debian's libvirt and the guest's kernel come from the archive:
         # before the network is left.
         if subprocess.run([os.path.join(SRC, 'scripts/install-deps.sh'),
@@ -785,7 +760,7 @@ def main():
         args.guest = tempfile.mkdtemp(prefix='i40evf-libvirt-guest-',
                                       dir='/tmp')
         try:
-            demo.build_guest(args.kernel, args.guest)
+            testbed.build_demo_guest(args.kernel, args.guest)
         except SystemExit:
             shutil.rmtree(args.guest, ignore_errors=True)
             raise
