@@ -3,7 +3,8 @@
 # make          configure if needed, then build
 # make check    build, then run unit tests, qtests, end-to-end and libvirt tests
 # make demo     build, then live-migrate a VM whose X710 VF is passed
-#               through, under verified traffic, next to a plain VM
+#               through, under verified traffic, next to a plain VM;
+#               the results also go to $(BUILD)/demo.json
 # make install  build, then install the emulator as
 #               $(PREFIX)/bin/qemu-system-x86_64-i40evf (PREFIX=/usr/local,
 #               DESTDIR honoured), its firmware, docs and example XML
@@ -46,7 +47,7 @@ check: build
 
 demo: build
 	@scripts/install-deps.sh demo
-	@python3 demo/demo.py --build $(OBJ)
+	@python3 demo/demo.py --build $(OBJ) --json $(BUILD)/demo.json
 
 install: build
 	@DESTDIR="$(DESTDIR)" scripts/install.sh $(OBJ) "$(PREFIX)"
