@@ -59,6 +59,19 @@ GRACE = 2.0         # seconds a program's processes have to end after it
 RUNNING = []        # the session of the program running now
 
 
+# The project's qtest programs and their time limits (s), in order.
+QTESTS = (
+    ('i40e-vf-regs-test', 60),
+    ('i40e-vf-aq-test', 60),
+    ('i40e-vf-txrx-test', 60),
+    ('i40e-vf-migration-test', 60),
+    ('i40e-vf-fault-test', 60),
+    ('vfio-user-msix-test', 60),
+    ('vfio-user-i40evf-test', 120),
+    ('igb-eitr-test', 60),
+)
+
+
 def qemu_version(src):
     """configure's QEMU_VERSION, read as the Makefile reads it."""
     with open(os.path.join(src, 'configure')) as f:
@@ -100,22 +113,8 @@ def programs(src, obj):
                   '--tap'], {}, 60),
         ('build', [os.path.join(src, 'scripts/test-configure.sh'), src],
          {}, 120),
-        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-regs-test'),
-                   '--tap', '-k'], qtest_env, 60),
-        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-aq-test'),
-                   '--tap', '-k'], qtest_env, 60),
-        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-txrx-test'),
-                   '--tap', '-k'], qtest_env, 60),
-        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-migration-test'),
-                   '--tap', '-k'], qtest_env, 60),
-        ('qtest', [os.path.join(obj, 'tests/qtest/i40e-vf-fault-test'),
-                   '--tap', '-k'], qtest_env, 60),
-        ('qtest', [os.path.join(obj, 'tests/qtest/vfio-user-msix-test'),
-                   '--tap', '-k'], qtest_env, 60),
-        ('qtest', [os.path.join(obj, 'tests/qtest/vfio-user-i40evf-test'),
-                   '--tap', '-k'], qtest_env, 120),
-        ('qtest', [os.path.join(obj, 'tests/qtest/igb-eitr-test'), '--tap',
-                   '-k'], qtest_env, 60),
+        *[('qtest', [os.path.join(obj, 'tests/qtest', name), '--tap', '-k'],
+           qtest_env, limit) for name, limit in QTESTS],
         # Upstream's own limit for qos-test; here it takes 12 s.
         ('qos', [os.path.join(obj, 'tests/qtest/qos-test'), '--tap', '-k'],
          qtest_env, 120),
