@@ -196,7 +196,7 @@ void trap_check_recover(TrapVF *vf, int64_t resets_before)
     qiavf_get_resources(&vf->d, QIAVF_IAVF_CAPS);
     q = trap_query_vf(vf);
     g_assert_cmpstr(qdict_get_str(q, "mailbox"), ==, "up");
-    g_assert_cmpint(qdict_get_int(q, "vf-resets"), >, resets_before);
+    g_assert_cmpint(qdict_get_int(q, "vf-resets"), ==, resets_before + 1);
     g_assert_cmpint(qlist_size(qdict_get_qlist(qdict_get_qdict(q, "shadow"),
                                                "queues")), ==, 0);
     qobject_unref(q);
@@ -250,6 +250,16 @@ TrapVF *trap_migrate_to(TrapVF *src, const char *resume)
     return dst;
 }
 
+/* The VF resets the device has seen so far: a reset test's baseline */
+static int64_t trap_resets(TrapVF *vf)
+{
+    QDict *q = trap_query_vf(vf);
+    int64_t n = qdict_get_int(q, "vf-resets");
+
+    qobject_unref(q);
+    return n;
+}
+
 static bool trap_available(const TrapTransport *t)
 {
     return !t->available || t->available();
@@ -295,18 +305,20 @@ static void test_bringup_traffic(const void *opaque)
 static void test_reset_vf(const void *opaque)
 {
     const TrapTransport *t = opaque;
+    int64_t resets;
     TrapVF *vf;
 
     if (!trap_available(t)) {
         return;
     }
     vf = trap_up(t, 2);
+    resets = trap_resets(vf);
     qiavf_send(&vf->d, VIRTCHNL_OP_RESET_VF, NULL, 0);
     trap_wait_reset_detected(vf);
     if (t->pf_saw) {
         g_assert_cmpint(t->pf_saw(vf, VIRTCHNL_OP_RESET_VF), ==, 1);
     }
-    trap_check_recover(vf, 0);
+    trap_check_recover(vf, resets);
     t->stop(vf);
 }
 
@@ -317,6 +329,7 @@ static void test_reset_vf(const void *opaque)
 static void test_reset_flr(const void *opaque)
 {
     const TrapTransport *t = opaque;
+    int64_t resets;
     TrapVF *vf;
     uint8_t cap;
 
@@ -324,6 +337,7 @@ static void test_reset_flr(const void *opaque)
         return;
     }
     vf = trap_up(t, 2);
+    resets = trap_resets(vf);
     cap = qpci_find_capability(vf->d.pdev, PCI_CAP_ID_EXP, 0);
     g_assert_cmpuint(cap, !=, 0);
     qpci_config_writew(vf->d.pdev, cap + PCI_EXP_DEVCTL,
@@ -331,7 +345,7 @@ static void test_reset_flr(const void *opaque)
                        PCI_EXP_DEVCTL_BCR_FLR);
     qiavf_pci_enable(&vf->d);
     trap_wait_reset_detected(vf);
-    trap_check_recover(vf, 0);
+    trap_check_recover(vf, resets);
     t->stop(vf);
 }
 
@@ -341,16 +355,13 @@ static void test_reset_host(const void *opaque)
     const TrapTransport *t = opaque;
     int64_t resets;
     TrapVF *vf;
-    QDict *q;
 
     if (!trap_available(t)) {
         return;
     }
     vf = trap_up(t, 2);
     trap_check_traffic(vf, "before the reset", 2);
-    q = trap_query_vf(vf);
-    resets = qdict_get_int(q, "vf-resets");
-    qobject_unref(q);
+    resets = trap_resets(vf);
     t->host_reset(vf);
     trap_check_recover(vf, resets);
     t->stop(vf);
@@ -367,6 +378,7 @@ static void test_migrate_reset(const void *opaque)
     const TrapTransport *t = opaque;
     struct virtchnl_eth_stats before, after;
     uint16_t source_vsi;
+    int64_t resets;
     TrapVF *f, *g;
     QDict *q;
 
@@ -377,13 +389,14 @@ static void test_migrate_reset(const void *opaque)
     trap_check_traffic(f, "before migration", 4);
     qiavf_get_stats(&f->d, &before);
     source_vsi = f->d.vsi_id;
+    resets = trap_resets(f);
     g = trap_migrate_to(f, "reset");
     if (t->pf_saw) {
         g_assert_cmpint(t->pf_saw(g, VIRTCHNL_OP_GET_VF_RESOURCES), ==, 1);
         g_assert_cmpint(t->pf_saw(g, VIRTCHNL_OP_CONFIG_VSI_QUEUES), ==, 0);
     }
     trap_wait_reset_detected(g);
-    trap_check_recover(g, 0);
+    trap_check_recover(g, resets);
     g_assert_cmpint(g->d.vsi_id, !=, source_vsi);
     qiavf_get_stats(&g->d, &after);
     g_assert_cmpuint(le64_to_cpu(after.tx_unicast), ==,

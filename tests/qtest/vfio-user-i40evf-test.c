@@ -49,6 +49,7 @@ typedef struct UserHost {
     const char *incoming;   /* -incoming's argument, or NULL */
     const char *resume;     /* the device's resume property, NULL: relay */
     const char *fault;      /* the PF's x-pf-fault; the VM's stderr kept */
+    const char *props;      /* more of the device's JSON, each with ", " */
 } UserHost;
 
 static const uint8_t vf_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -104,10 +105,10 @@ static UserVF *user_host(const UserHost *h)
                              "size=128M,share=on -machine memory-backend=mem "
                              "-m 128M -device '{\"driver\": "
                              "\"vfio-user-i40evf\", \"id\": \"vf\", "
-                             "\"addr\": \"04.0\", \"resume\": \"%s\", "
+                             "\"addr\": \"04.0\", \"resume\": \"%s\"%s, "
                              "\"socket\": {\"type\": \"unix\", "
                              "\"path\": \"%s\"}}' %s %s %s",
-                             h->resume ?: "relay", f->path,
+                             h->resume ?: "relay", h->props ?: "", f->path,
                              h->incoming ? "-incoming" : "",
                              h->incoming ?: "", err ?: "");
     return f;
@@ -399,6 +400,111 @@ static void test_malformed(void)
     g_assert_cmpint(qiavf_add_mac(&f->vf.d, f->vf.d.mac, false), ==, 0);
     g_assert_cmpint(user_pf_saw(&f->vf, VIRTCHNL_OP_ADD_ETH_ADDR), ==, 1);
     user_stop(&f->vf);
+}
+
+/* The server's PF misbehaves from now on as @rules say (x-pf-fault) */
+static void set_pf_fault(UserVF *f, const char *rules)
+{
+    qtest_qmp_assert_success(f->srv, "{ 'execute': 'qom-set', 'arguments': "
+                             "{ 'path': 'vf0', 'property': 'x-pf-fault', "
+                             "'value': %s } }", rules);
+}
+
+/* The counter @what of the guest's requests of @op */
+static int64_t op_count(UserVF *f, uint32_t op, const char *what)
+{
+    QDict *vf = trap_query_vf(&f->vf);
+    int64_t n = qdict_get_int(op_stats(vf, op), what);
+
+    qobject_unref(vf);
+    return n;
+}
+
+#define MBX_TIMEOUT_MS  300
+
+/*
+ * A PF that never answers a request: after x-mbx-timeout-ms the guest
+ * gets ERR_ADMIN_QUEUE_ERROR for it, counted unanswered, and the mailbox
+ * carries on: the next request is answered and traffic flows.
+ */
+static void test_mbx_timeout(void)
+{
+    UserHost h = { .props = ", \"x-mbx-timeout-ms\": 300" };
+    UserVF *f = user_host(&h);
+    int64_t start, ms;
+
+    trap_vf_init(&f->vf);
+    qiavf_negotiate(&f->vf.d, QIAVF_IAVF_CAPS);
+    qiavf_up(&f->vf.d, 1);
+    set_pf_fault(f, "14:drop*1");
+    start = g_get_monotonic_time();
+    g_assert_cmpint(qiavf_promisc(&f->vf.d, 0), ==,
+                    VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR);
+    ms = (g_get_monotonic_time() - start) / 1000;
+    g_test_message("unanswered after %" PRId64 " ms", ms);
+    g_assert_cmpint(ms, >=, MBX_TIMEOUT_MS);
+    g_assert_cmpint(ms, <, MBX_TIMEOUT_MS + 1000);
+    g_assert_cmpint(op_count(f, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE,
+                             "unanswered"), ==, 1);
+    /* The dropped request was never carried out */
+    g_assert_cmpint(user_pf_saw(&f->vf, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE),
+                    ==, 0);
+
+    g_assert_cmpint(qiavf_promisc(&f->vf.d, 0), ==, 0);
+    g_assert_cmpint(op_count(f, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE,
+                             "unanswered"), ==, 1);
+    g_assert_cmpint(op_count(f, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE, "ok"),
+                    ==, 1);
+    g_assert_cmpint(user_pf_saw(&f->vf, VIRTCHNL_OP_CONFIG_PROMISCUOUS_MODE),
+                    ==, 1);
+    trap_check_traffic(&f->vf, "after a request unanswered", 4);
+    user_stop(&f->vf);
+}
+
+/* Whether the shadow holds all the VF's configuration */
+static bool shadow_complete(UserVF *f)
+{
+    QDict *vf = trap_query_vf(&f->vf);
+    bool complete = qdict_get_bool(qdict_get_qdict(vf, "shadow"), "complete");
+
+    qobject_unref(vf);
+    return complete;
+}
+
+/*
+ * A reply the shadow cannot follow (a PF that answers GET_RSS_HENA_CAPS
+ * with no capabilities) registers a blocker: migrate refuses at once,
+ * naming it.  A VF reset starts the record over, and the VM migrates.
+ */
+static void test_migrate_blocked(void)
+{
+    UserVF *f = user_up();
+    UserVF *g;
+    int64_t resets;
+    QDict *rsp, *vf;
+
+    set_pf_fault(f, "25:refuse=0*1");
+    g_assert_cmpint(call(f, VIRTCHNL_OP_GET_RSS_HENA_CAPS, NULL, 0), ==, 0);
+    g_assert_false(shadow_complete(f));
+    rsp = qtest_qmp(vm(f), "{ 'execute': 'migrate', 'arguments': "
+                    "{ 'uri': 'unix:/nonexistent' } }");
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"),
+                            "its configuration was not fully recorded"));
+    qobject_unref(rsp);
+    trap_check_traffic(&f->vf, "blocked", 2);
+
+    vf = trap_query_vf(&f->vf);
+    resets = qdict_get_int(vf, "vf-resets");
+    qobject_unref(vf);
+    qiavf_send(&f->vf.d, VIRTCHNL_OP_RESET_VF, NULL, 0);
+    trap_wait_reset_detected(&f->vf);
+    trap_check_recover(&f->vf, resets);
+    g_assert_true(shadow_complete(f));
+
+    g = user_vf(trap_migrate_to(&f->vf, NULL));
+    trap_check_traffic(&g->vf, "migrated once unblocked", 4);
+    user_stop(&g->vf);
 }
 
 /*
@@ -803,6 +909,9 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-user-i40evf/malformed", test_malformed);
     qtest_add_func("/vfio-user-i40evf/not-x710", test_not_x710);
     qtest_add_func("/vfio-user-i40evf/vector0", test_vector0);
+    qtest_add_func("/vfio-user-i40evf/mbx-timeout", test_mbx_timeout);
+    qtest_add_func("/vfio-user-i40evf/migration/blocked",
+                   test_migrate_blocked);
     qtest_add_func("/vfio-user-i40evf/server-dies", test_server_dies);
     qtest_add_func("/vfio-user-i40evf/migration/refused",
                    test_migrate_refused);
