@@ -111,6 +111,16 @@ QDict *trap_query_vf(TrapVF *vf)
     return trap_query_vf_of(vf->qs->qts);
 }
 
+/* The VF resets the device has seen so far: a reset test's baseline */
+int64_t trap_resets(TrapVF *vf)
+{
+    QDict *q = trap_query_vf(vf);
+    int64_t n = qdict_get_int(q, "vf-resets");
+
+    qobject_unref(q);
+    return n;
+}
+
 int64_t trap_trapped(QDict *vf, const char *block)
 {
     return qdict_get_int(qdict_get_qdict(vf, "trapped"), block);
@@ -133,6 +143,34 @@ void trap_expect_announce(TrapVF *vf)
     g_assert_cmpmem(buf + 6, 6, vf->d.mac, 6);
     g_assert_cmphex(lduw_be_p(buf + 12), ==, TRAP_ETH_RARP);
     g_assert_cmpmem(buf + 22, 6, vf->d.mac, 6);
+}
+
+/*
+ * The announcement of a VF reset is among the ARQ messages the guest has
+ * not read; the reset clears the guest's mailbox right after, so they are
+ * read from memory.
+ */
+void trap_expect_reset_event(TrapVF *vf)
+{
+    QIavf *d = &vf->d;
+    struct i40e_aq_desc desc;
+    struct virtchnl_pf_event ev = { 0 };
+
+    for (uint32_t i = d->arq_ntc; ; i = (i + 1) % QIAVF_AQ_LEN) {
+        qtest_memread(d->qts, d->arq + i * sizeof(desc), &desc, sizeof(desc));
+        g_assert_cmphex(le16_to_cpu(desc.flags) & I40E_AQ_FLAG_DD, ==,
+                        I40E_AQ_FLAG_DD);
+        g_assert_cmpuint((i + 1) % QIAVF_AQ_LEN, !=, d->arq_ntc);
+        if (le32_to_cpu(desc.cookie_high) != VIRTCHNL_OP_EVENT ||
+            le16_to_cpu(desc.datalen) != sizeof(ev)) {
+            continue;
+        }
+        qtest_memread(d->qts, d->arq_bufs + i * QIAVF_AQ_BUF, &ev,
+                      sizeof(ev));
+        if (le32_to_cpu(ev.event) == VIRTCHNL_EVENT_RESET_IMPENDING) {
+            return;
+        }
+    }
 }
 
 /*
@@ -236,8 +274,16 @@ TrapVF *trap_migrate_to(TrapVF *src, const char *resume)
 {
     TrapStart how = { .destination = true, .incoming = true,
                       .resume = resume };
+    TrapVF *dst = src->t->start(&how);
+
+    trap_migrate_onto(src, dst);
+    return dst;
+}
+
+/* The same onto @dst, a VM started with -incoming defer */
+void trap_migrate_onto(TrapVF *src, TrapVF *dst)
+{
     const TrapTransport *t = src->t;
-    TrapVF *dst = t->start(&how);
 
     trap_migrate_qts(src->qs->qts, dst->qs->qts);
     migrate_allocator(&src->qs->alloc, &dst->qs->alloc);
@@ -247,17 +293,6 @@ TrapVF *trap_migrate_to(TrapVF *src, const char *resume)
     dst->d = src->d;
     qiavf_switch(&dst->d, dst->qs);
     t->stop(src);
-    return dst;
-}
-
-/* The VF resets the device has seen so far: a reset test's baseline */
-static int64_t trap_resets(TrapVF *vf)
-{
-    QDict *q = trap_query_vf(vf);
-    int64_t n = qdict_get_int(q, "vf-resets");
-
-    qobject_unref(q);
-    return n;
 }
 
 static bool trap_available(const TrapTransport *t)
@@ -376,6 +411,8 @@ static void test_reset_host(const void *opaque)
 static void test_migrate_reset(const void *opaque)
 {
     const TrapTransport *t = opaque;
+    TrapStart how = { .destination = true, .incoming = true,
+                      .resume = "reset" };
     struct virtchnl_eth_stats before, after;
     uint16_t source_vsi;
     int64_t resets;
@@ -389,8 +426,10 @@ static void test_migrate_reset(const void *opaque)
     trap_check_traffic(f, "before migration", 4);
     qiavf_get_stats(&f->d, &before);
     source_vsi = f->d.vsi_id;
-    resets = trap_resets(f);
-    g = trap_migrate_to(f, "reset");
+    g = t->start(&how);
+    resets = trap_resets(g);    /* the destination's own: not migrated */
+    trap_migrate_onto(f, g);
+    trap_expect_reset_event(g);
     if (t->pf_saw) {
         g_assert_cmpint(t->pf_saw(g, VIRTCHNL_OP_GET_VF_RESOURCES), ==, 1);
         g_assert_cmpint(t->pf_saw(g, VIRTCHNL_OP_CONFIG_VSI_QUEUES), ==, 0);

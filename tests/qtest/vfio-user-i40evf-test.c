@@ -50,6 +50,7 @@ typedef struct UserHost {
     const char *resume;     /* the device's resume property, NULL: relay */
     const char *fault;      /* the PF's x-pf-fault; the VM's stderr kept */
     const char *props;      /* more of the device's JSON, each with ", " */
+    bool keep_err;          /* the VM's stderr kept in ->err */
 } UserHost;
 
 static const uint8_t vf_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -94,7 +95,7 @@ static UserVF *user_host(const UserHost *h)
     g_assert(f->dir);
     f->path = g_build_filename(f->dir, "vfu.sock", NULL);
     f->log = g_build_filename(f->dir, "server.log", NULL);
-    if (h->fault) {
+    if (h->fault || h->keep_err) {
         f->err = g_build_filename(f->dir, "vm.err", NULL);
         err = g_strdup_printf("2>%s", f->err);
     }
@@ -481,7 +482,7 @@ static void test_migrate_blocked(void)
     UserVF *f = user_up();
     UserVF *g;
     int64_t resets;
-    QDict *rsp, *vf;
+    QDict *rsp;
 
     set_pf_fault(f, "25:refuse=0*1");
     g_assert_cmpint(call(f, VIRTCHNL_OP_GET_RSS_HENA_CAPS, NULL, 0), ==, 0);
@@ -494,9 +495,7 @@ static void test_migrate_blocked(void)
     qobject_unref(rsp);
     trap_check_traffic(&f->vf, "blocked", 2);
 
-    vf = trap_query_vf(&f->vf);
-    resets = qdict_get_int(vf, "vf-resets");
-    qobject_unref(vf);
+    resets = trap_resets(&f->vf);
     qiavf_send(&f->vf.d, VIRTCHNL_OP_RESET_VF, NULL, 0);
     trap_wait_reset_detected(&f->vf);
     trap_check_recover(&f->vf, resets);
@@ -505,6 +504,95 @@ static void test_migrate_blocked(void)
     g = user_vf(trap_migrate_to(&f->vf, NULL));
     trap_check_traffic(&g->vf, "migrated once unblocked", 4);
     user_stop(&g->vf);
+}
+
+/*
+ * The guest's VF cannot be carried over on relay rings (@why): the
+ * destination warns that the guest's driver will reset its VF, the guest
+ * is told of a reset, and brings the VF up again with traffic.
+ */
+static void migrate_fallback(UserVF *f, const char *why)
+{
+    UserHost h = { .destination = true, .incoming = "defer",
+                   .keep_err = true };
+    UserVF *g = user_host(&h);
+    g_autofree char *err = NULL;
+    int64_t resets = trap_resets(&g->vf);    /* its own, not migrated */
+    QDict *q;
+
+    trap_migrate_onto(&f->vf, &g->vf);
+    trap_expect_reset_event(&g->vf);
+    trap_wait_reset_detected(&g->vf);
+    trap_check_recover(&g->vf, resets);
+    g_assert_true(g_file_get_contents(g->err, &err, NULL, NULL));
+    g_test_message("destination: %s", err);
+    g_assert_nonnull(strstr(err, "the guest's driver will reset its VF"));
+    g_assert_nonnull(strstr(err, why));
+    q = trap_query_vf(&g->vf);
+    g_assert_null(trap_relay_of(q));
+    g_assert_cmpint(qdict_get_int(q, "handovers"), ==, 0);
+    qobject_unref(q);
+    user_stop(&g->vf);
+}
+
+/* A guest granted REQUEST_QUEUES (by a VF reset) is not relayed */
+static void test_migrate_fallback_queues(void)
+{
+    UserVF *f = user_up();
+    uint16_t n = cpu_to_le16(2);
+    int64_t resets = trap_resets(&f->vf);
+    QDict *q;
+
+    qiavf_send(&f->vf.d, VIRTCHNL_OP_REQUEST_QUEUES, &n, sizeof(n));
+    trap_wait_reset_detected(&f->vf);
+    trap_check_recover(&f->vf, resets);
+    q = trap_query_vf(&f->vf);
+    g_assert_cmpint(qdict_get_int(qdict_get_qdict(q, "shadow"),
+                                  "requested-queues"), ==, 2);
+    qobject_unref(q);
+    migrate_fallback(f, "REQUEST_QUEUES");
+}
+
+/* Queue 0 configured again, its TX head written back to @headwb */
+static void config_headwb(QIavf *d, uint64_t headwb)
+{
+    struct {
+        struct virtchnl_vsi_queue_config_info hdr;
+        struct virtchnl_queue_pair_info qp[2];
+    } qc = {
+        .hdr.vsi_id = cpu_to_le16(d->vsi_id),
+        .hdr.num_queue_pairs = cpu_to_le16(1),
+    };
+    struct virtchnl_queue_pair_info *qp = &qc.hdr.qpair[0];
+
+    qp->txq.vsi_id = qp->rxq.vsi_id = cpu_to_le16(d->vsi_id);
+    qp->txq.ring_len = cpu_to_le16(d->tx[0].len);
+    qp->txq.dma_ring_addr = cpu_to_le64(d->tx[0].ring);
+    qp->txq.headwb_enabled = cpu_to_le16(1);
+    qp->txq.dma_headwb_addr = cpu_to_le64(headwb);
+    qp->rxq.ring_len = cpu_to_le32(d->rx[0].len);
+    qp->rxq.dma_ring_addr = cpu_to_le64(d->rx[0].ring);
+    qp->rxq.databuffer_size = cpu_to_le32(d->rx[0].buf_size);
+    qp->rxq.max_pkt_size = cpu_to_le32(1518);
+    g_assert_cmpint(qiavf_call(d, VIRTCHNL_OP_CONFIG_VSI_QUEUES, &qc,
+                               sizeof(qc), NULL, NULL), ==, 0);
+}
+
+/* A guest that asked for TX head write-back is not relayed */
+static void test_migrate_fallback_headwb(void)
+{
+    UserVF *f = user_up();
+    QIavf *d = &f->vf.d;
+    struct virtchnl_queue_select qs = {
+        .vsi_id = cpu_to_le16(d->vsi_id),
+        .rx_queues = cpu_to_le32(1), .tx_queues = cpu_to_le32(1),
+    };
+
+    g_assert_cmpint(call(f, VIRTCHNL_OP_DISABLE_QUEUES, &qs, sizeof(qs)), ==,
+                    0);
+    config_headwb(d, guest_alloc(&f->vf.qs->alloc, 64));
+    g_assert_cmpint(qiavf_enable_queues(d, 1), ==, 0);
+    migrate_fallback(f, "queue 0 is not a plain enabled pair");
 }
 
 /*
@@ -913,6 +1001,10 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-user-i40evf/migration/blocked",
                    test_migrate_blocked);
     qtest_add_func("/vfio-user-i40evf/server-dies", test_server_dies);
+    qtest_add_func("/vfio-user-i40evf/migration/fallback/queues",
+                   test_migrate_fallback_queues);
+    qtest_add_func("/vfio-user-i40evf/migration/fallback/headwb",
+                   test_migrate_fallback_headwb);
     qtest_add_func("/vfio-user-i40evf/migration/refused",
                    test_migrate_refused);
     qtest_add_func("/vfio-user-i40evf/migration/pf-silent",
