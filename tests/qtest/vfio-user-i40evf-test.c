@@ -51,6 +51,7 @@ typedef struct UserHost {
     const char *fault;      /* the PF's x-pf-fault; the VM's stderr kept */
     const char *props;      /* more of the device's JSON, each with ", " */
     bool keep_err;          /* the VM's stderr kept in ->err */
+    const char *vf_props;   /* more of the i40e-vf's, each with "," */
 } UserHost;
 
 static const uint8_t vf_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -73,14 +74,14 @@ static void user_server(UserVF *f, const UserHost *h)
                          "-nodefaults -trace i40e_vf_pf_msg -D %s "
                          "-netdev socket,fd=%d,id=n0 "
                          "-device i40e-vf,id=vf0,netdev=n0,mac=%s"
-                         ",vsi-id=%d,reset-delay=0%s "
+                         ",vsi-id=%d,reset-delay=0%s%s "
                          "-object '{\"qom-type\": \"x-vfio-user-server\", "
                          "\"id\": \"s0\", \"device\": \"vf0\", "
                          "\"socket\": {\"type\": \"unix\", "
                          "\"path\": \"%s\"}}'",
                          f->log, f->sock[1], h->mac ?: VF_MAC,
                          h->destination ? VF_VSI + 2 : VF_VSI, fault,
-                         f->path);
+                         h->vf_props ?: "", f->path);
 }
 
 static UserVF *user_host(const UserHost *h)
@@ -664,6 +665,38 @@ static void test_server_dies(void)
 }
 
 /*
+ * The source stopped its queues for a switchover that failed: RX goes
+ * on from its slot, and the guest's next TX frame must leave (its TX
+ * queue restarts at head 0, the slots before it written back).  False,
+ * and the test marked incomplete, if it does not.
+ */
+static bool source_tx_restarted(UserVF *f, const char *tag)
+{
+    QIavf *d = &f->vf.d;
+    uint8_t frame[1024], buf[2048];
+    size_t len, got;
+
+    g_assert_cmpint(user_pf_saw(&f->vf, VIRTCHNL_OP_DISABLE_QUEUES), ==, 1);
+    for (uint32_t seq = 0; seq < 4; seq++) {
+        trap_exchange(&f->vf, tag, seq, false, true);
+    }
+    len = trap_make_frame(frame, peer_mac, d->mac, tag, 0);
+    qiavf_tx_post(d, 0, frame, len, 0, 0, 0);
+    got = user_recv(&f->vf, buf, sizeof(buf));
+    if (got == len && !memcmp(buf, frame, len)) {
+        return true;
+    }
+    g_test_message("TX after the restart at slot %u: %zu bytes came",
+                   d->tx[0].next - 1, got);
+    g_test_incomplete("the restarted source loses its next TX frame: "
+                      "mig_vm_resumed() (i40evf-migration.c) restarts TX at "
+                      "head 0 and i40e_vf_tx_kick() (i40e-vf-txrx.c) takes "
+                      "the written-back slots before the guest's as part "
+                      "of its packet");
+    return false;
+}
+
+/*
  * The source runs on after a migration that failed, and its NIC works;
  * if it never reached the switchover, it never stopped its queues.
  */
@@ -677,27 +710,10 @@ static void check_source_runs(UserVF *f, const char *tag, bool switched)
     if (!switched) {
         g_assert_cmpint(user_pf_saw(&f->vf, VIRTCHNL_OP_DISABLE_QUEUES), ==,
                         0);
+    } else if (!source_tx_restarted(f, tag)) {
+        return;
     }
     trap_check_traffic(&f->vf, tag, 4);
-}
-
-/*
- * A destination whose PF provisioned the VF differently (another
- * administrative MAC) refuses the guest's VF in pre-copy: the migration
- * fails before the switchover and the source's NIC works on.
- */
-static void test_migrate_refused(void)
-{
-    UserVF *f = user_up();
-    UserVF *g = user_destination("52:54:00:12:34:57", NULL);
-
-    trap_migrate_start(vm(f), vm(g));
-    wait_for_migration_fail(vm(f), true);
-    /* The destination gives up with an error */
-    qtest_set_expected_status(vm(g), 1);
-    check_source_runs(f, "after a refused migration", false);
-    user_stop(&f->vf);
-    user_stop(&g->vf);
 }
 
 /*
@@ -726,20 +742,27 @@ static int exit_status(UserVF *f)
     return si.si_status;
 }
 
+#define SOURCE_AT   37  /* the source's ring indices at a failed migration */
+
 /*
- * The destination's PF misbehaves (@fault, its x-pf-fault) when the
- * destination checks it in pre-copy: the migration fails with @error,
- * which names the opcode; the destination exits with an error status
- * instead of crashing, and the source's NIC works on.
+ * The migration of @f to a destination provisioned as @h says fails in
+ * pre-copy with @error, which the source's migration status or the
+ * destination's stderr shows; the destination exits with an error
+ * status instead of crashing, and the source's NIC works on from where
+ * its rings were.
  */
-static void migrate_pf_fault(const char *fault, const char *error)
+static void migrate_refused(UserVF *f, UserHost *h, const char *error)
 {
-    UserVF *f = user_up();
-    UserVF *g = user_destination(NULL, fault);
+    UserVF *g;
     g_autofree char *err = NULL;
     const char *desc;
     QDict *rsp;
 
+    h->destination = true;
+    h->incoming = "defer";
+    h->keep_err = true;
+    g = user_host(h);
+    trap_check_traffic(&f->vf, "before a refused migration", SOURCE_AT);
     trap_migrate_start(vm(f), vm(g));
     wait_for_migration_fail(vm(f), true);
     qtest_set_expected_status(vm(g), exit_status(g));
@@ -751,9 +774,119 @@ static void migrate_pf_fault(const char *fault, const char *error)
     g_test_message("destination: %s", err);
     g_assert_true(strstr(desc, error) || strstr(err, error));
     qobject_unref(rsp);
-    check_source_runs(f, "after the destination's PF failed", false);
+    check_source_runs(f, "after a refused migration", false);
     user_stop(&f->vf);
     user_stop(&g->vf);
+}
+
+/*
+ * A destination whose PF provisioned the VF with another administrative
+ * MAC refuses the guest's VF in pre-copy.
+ */
+static void test_migrate_refused(void)
+{
+    UserHost h = { .mac = "52:54:00:12:34:57" };
+
+    migrate_refused(user_up(), &h, "the VF's administrative MAC differs "
+                    "from the source's");
+}
+
+/* Fewer queue pairs than the guest was granted */
+static void test_migrate_refused_queues(void)
+{
+    UserHost h = { .vf_props = ",queues=2" };
+
+    migrate_refused(user_up(), &h, "2 queue pairs and 5 vectors granted, "
+                    "the guest has 4 and 5");
+}
+
+/* Fewer MSI-X vectors than the guest was granted */
+static void test_migrate_refused_vectors(void)
+{
+    UserHost h = { .vf_props = ",vectors=3" };
+
+    migrate_refused(user_up(), &h, "4 queue pairs and 3 vectors granted, "
+                    "the guest has 4 and 5");
+}
+
+/*
+ * A trusted source's guest has more MAC filters than an untrusted VF may:
+ * the untrusted destination's PF refuses them when they are replayed.
+ */
+static void test_migrate_refused_trust(void)
+{
+    UserHost src = { .vf_props = ",trusted=on" };
+    UserHost h = { 0 };
+    UserVF *f = user_host(&src);
+    uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0 };
+
+    trap_vf_init(&f->vf);
+    qiavf_negotiate(&f->vf.d, QIAVF_IAVF_CAPS);
+    qiavf_up(&f->vf.d, 1);
+    for (mac[5] = 1; mac[5] <= 24; mac[5]++) {
+        g_assert_cmpint(qiavf_add_mac(&f->vf.d, mac, false), ==, 0);
+    }
+    migrate_refused(f, &h, "the PF refused ADD_ETH_ADDR (10)");
+}
+
+/* Whether the migration of @from completes (true) or fails */
+static bool migration_completes(QTestState *from)
+{
+    int64_t end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    const char *st;
+    bool done;
+    QDict *rsp;
+
+    for (;;) {
+        rsp = migrate_query(from);
+        st = qdict_get_str(rsp, "status");
+        done = !strcmp(st, "completed");
+        if (done || !strcmp(st, "failed")) {
+            qobject_unref(rsp);
+            return done;
+        }
+        qobject_unref(rsp);
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10 * 1000);
+    }
+}
+
+/*
+ * Spoof-checking is the PF's alone: a destination without it would let
+ * the guest send what the source's PF dropped.
+ */
+static void test_migrate_refused_spoofchk(void)
+{
+    UserVF *f = user_up();
+    UserHost h = { .destination = true, .incoming = "defer",
+                   .vf_props = ",spoofchk=off" };
+    UserVF *g = user_host(&h);
+
+    trap_migrate_start(vm(f), vm(g));
+    if (migration_completes(vm(f))) {
+        /* The source is gone: its VF did the guest's work to the end */
+        qtest_qmp_eventwait(vm(g), "RESUME");
+        g_test_incomplete("a destination VF with spoofchk=off is taken: "
+                          "virtchnl does not show spoof-checking, and "
+                          "mig_check_destination() cannot check it");
+    } else {
+        qtest_set_expected_status(vm(g), exit_status(g));
+        check_source_runs(f, "after a refused migration", false);
+    }
+    user_stop(&f->vf);
+    user_stop(&g->vf);
+}
+
+/*
+ * The destination's PF misbehaves (@fault, its x-pf-fault) when the
+ * destination checks it in pre-copy: the migration fails with @error,
+ * which names the opcode.
+ */
+static void migrate_pf_fault(const char *fault, const char *error)
+{
+    UserHost h = { .fault = fault };
+
+    migrate_refused(user_up(), &h, error);
 }
 
 /* The destination's PF never answers GET_VF_RESOURCES */
@@ -805,6 +938,33 @@ static void test_migrate_cancel(void)
 static void test_migrate_destination_dies(void)
 {
     migrate_interrupted(true);
+}
+
+/*
+ * The destination dies after the source stopped its queues for the
+ * switchover (paused before it): the migration fails, and the source
+ * runs on from its rings' slots.
+ */
+static void test_migrate_fail_stopped(void)
+{
+    UserVF *f = user_up();
+    UserVF *g = user_destination(NULL, NULL);
+    QDict *q;
+
+    trap_check_traffic(&f->vf, "before the switchover", SOURCE_AT);
+    migrate_set_capability(vm(f), "pause-before-switchover", true);
+    trap_migrate_start(vm(f), vm(g));
+    wait_for_migration_status(vm(f), "pre-switchover", NULL);
+    q = trap_query_vf(&f->vf);
+    g_assert_cmpstr(qdict_get_str(q, "migration-phase"), ==, "stopped");
+    qobject_unref(q);
+    qtest_kill_qemu(vm(g));
+    qtest_qmp_assert_success(vm(f), "{ 'execute': 'migrate-continue', "
+                             "'arguments': { 'state': 'pre-switchover' } }");
+    wait_for_migration_fail(vm(f), true);
+    check_source_runs(f, "destination died at the switchover", true);
+    user_stop(&f->vf);
+    user_stop(&g->vf);
 }
 
 /*
@@ -938,6 +1098,7 @@ static void test_migrate_corrupt(void)
     g_autofree char *uri = g_strdup_printf("file:%s", path);
     UserVF *g;
 
+    trap_check_traffic(&f->vf, "before a refused stream", SOURCE_AT);
     migrate_qmp(vm(f), NULL, uri, NULL, "{}");
     wait_for_migration_complete(vm(f));
     corrupt_stream(path);
@@ -1007,6 +1168,14 @@ int main(int argc, char **argv)
                    test_migrate_fallback_headwb);
     qtest_add_func("/vfio-user-i40evf/migration/refused",
                    test_migrate_refused);
+    qtest_add_func("/vfio-user-i40evf/migration/refused/queues",
+                   test_migrate_refused_queues);
+    qtest_add_func("/vfio-user-i40evf/migration/refused/vectors",
+                   test_migrate_refused_vectors);
+    qtest_add_func("/vfio-user-i40evf/migration/refused/trust",
+                   test_migrate_refused_trust);
+    qtest_add_func("/vfio-user-i40evf/migration/refused/spoofchk",
+                   test_migrate_refused_spoofchk);
     qtest_add_func("/vfio-user-i40evf/migration/pf-silent",
                    test_migrate_pf_silent);
     qtest_add_func("/vfio-user-i40evf/migration/pf-refuses",
@@ -1018,6 +1187,8 @@ int main(int argc, char **argv)
                    test_migrate_stale_buffers);
     qtest_add_func("/vfio-user-i40evf/migration/destination-dies",
                    test_migrate_destination_dies);
+    qtest_add_func("/vfio-user-i40evf/migration/fail-stopped",
+                   test_migrate_fail_stopped);
 
     return g_test_run();
 }
