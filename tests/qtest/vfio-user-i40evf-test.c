@@ -912,6 +912,7 @@ static void migrate_interrupted(bool kill_destination)
     UserVF *f = user_up();
     UserVF *g = user_destination(NULL, NULL);
 
+    trap_check_traffic(&f->vf, "before an interrupted migration", SOURCE_AT);
     /* Slow enough to be in pre-copy for seconds (most pages are zero) */
     migrate_set_parameter_int(vm(f), "max-bandwidth", 65536);
     trap_migrate_start(vm(f), vm(g));
