@@ -594,6 +594,112 @@ static void test_migrate_relay(const void *opaque)
     t->stop(g);
 }
 
+/* The relay of queue pair @q in the query @vf, NULL once handed back */
+static QDict *relay_queue(QDict *vf, unsigned int q)
+{
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(vf, "relay"), e) {
+        QDict *r = qobject_to(QDict, e->value);
+
+        if (qdict_get_int(r, "queue") == q) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Queue pair @q is relayed with the guest's TX and RX at @tx and @rx
+ * (modulo the ring), or handed back if @tx is negative; @handovers so
+ * far.
+ */
+static void pairs_check(TrapVF *g, unsigned int q, int tx, int rx,
+                        int64_t handovers)
+{
+    int64_t end = deadline(g);
+    QDict *vf, *r;
+
+    /* A handover runs in a bottom half, after the frame that allows it */
+    while ((vf = trap_query_vf(g)) &&
+           qdict_get_int(vf, "handovers") < handovers) {
+        qobject_unref(vf);
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+    g_assert_cmpint(qdict_get_int(vf, "handovers"), ==, handovers);
+    r = relay_queue(vf, q);
+    if (tx < 0) {
+        g_assert_null(r);
+    } else {
+        g_assert_nonnull(r);
+        g_assert_cmpint(qdict_get_int(r, "tx-next") % RELAY_WRAP, ==, tx);
+        g_assert_cmpint(qdict_get_int(r, "rx-next") % RELAY_WRAP, ==, rx);
+    }
+    qobject_unref(vf);
+}
+
+/* @n frames out of TX queue @q (of two), from the guest's slot @from */
+static void pairs_tx(TrapVF *g, unsigned int q, uint32_t from, uint32_t n)
+{
+    for (uint32_t i = from; i < from + n; i++) {
+        trap_exchange(g, "pairs", 2 * i + q, true, false);
+    }
+}
+
+/*
+ * Two pairs relayed at once, each handed back on its own when both its
+ * directions are at a wrap: pair 1 (RX never used, at slot 0) as soon as
+ * its TX wraps.  Pair 0's TX waits at its wrap while its RX idles at 37,
+ * and the pair stays relayed; a frame to send then goes round once more
+ * rather than wait for an RX that does not move.
+ */
+static void test_migrate_relay_pairs(const void *opaque)
+{
+    const TrapTransport *t = opaque;
+    int64_t resets;
+    TrapVF *f, *g;
+    QDict *q;
+
+    if (!trap_available(t)) {
+        return;
+    }
+    f = trap_up(t, 2);
+    pairs_tx(f, 0, 0, RELAY_AT);
+    pairs_tx(f, 1, 0, RELAY_AT);
+    for (uint32_t seq = 0; seq < RELAY_AT; seq++) {
+        trap_exchange(f, "pairs", seq, false, true);
+    }
+    g = trap_migrate_to(f, NULL);
+    trap_expect_announce(g);
+    resets = trap_resets(g);
+    pairs_check(g, 0, RELAY_AT, RELAY_AT, 0);
+    pairs_check(g, 1, RELAY_AT, 0, 0);
+
+    pairs_tx(g, 1, RELAY_AT, RELAY_FRAMES);
+    pairs_check(g, 1, -1, 0, 1);
+    pairs_tx(g, 0, RELAY_AT, RELAY_FRAMES);
+    g_usleep(200 * 1000);
+    pairs_check(g, 0, 0, RELAY_AT, 1);
+    q = trap_query_vf(g);
+    g_assert_true(qdict_get_bool(relay_queue(q, 0), "waiting"));
+    qobject_unref(q);
+    pairs_tx(g, 0, RELAY_WRAP, 1);
+    pairs_check(g, 0, 1, RELAY_AT, 1);
+
+    /* RX to its wrap, TX round to the next: pair 0 goes back too */
+    for (uint32_t seq = RELAY_AT; seq < RELAY_WRAP; seq++) {
+        trap_exchange(g, "pairs", seq, false, true);
+    }
+    pairs_tx(g, 0, RELAY_WRAP + 1, RELAY_WRAP - 1);
+    pairs_check(g, 0, -1, 0, 2);
+    g_assert_cmpint(trap_resets(g), ==, resets);
+    trap_check_traffic(g, "direct", 8);
+    qiavf_drain_events(&g->d);
+    g_assert_cmpint(g->d.reset_events, ==, 0);
+    t->stop(g);
+}
+
 static void trap_add(const TrapTransport *t, const char *name,
                      void (*fn)(const void *))
 {
@@ -610,5 +716,6 @@ void trap_add_tests(const TrapTransport *t)
     trap_add(t, "reset/flr", test_reset_flr);
     trap_add(t, "reset/host", test_reset_host);
     trap_add(t, "migration/relay", test_migrate_relay);
+    trap_add(t, "migration/relay-pairs", test_migrate_relay_pairs);
     trap_add(t, "migration/reset", test_migrate_reset);
 }
