@@ -117,12 +117,9 @@ static void peer_drain(int fd)
     }
 }
 
-/* The qtest VM with vfio-i40evf on the first VF, or on the other */
-static TrapVF *kern_start(const TrapStart *how)
+/* A VF of host @host, with the peer's sockets open and drained */
+static KernVF *kern_new(const char *host)
 {
-    g_autofree char *props = how->resume ?
-                             g_strdup_printf(",resume=%s", how->resume) :
-                             g_strdup("");
     KernVF *f = g_new0(KernVF, 1);
 
     if (peer < 0) {
@@ -135,7 +132,18 @@ static TrapVF *kern_start(const TrapStart *how)
     peer_drain(rarp);
     f->vf.t = &kern;
     memcpy(f->vf.peer_mac, peer_mac, 6);
-    f->host = hosts[how->destination];
+    f->host = host;
+    return f;
+}
+
+/* The qtest VM with vfio-i40evf on the first VF, or on the other */
+static TrapVF *kern_start(const TrapStart *how)
+{
+    g_autofree char *props = how->resume ?
+                             g_strdup_printf(",resume=%s", how->resume) :
+                             g_strdup("");
+    KernVF *f = kern_new(hosts[how->destination]);
+
     f->vf.qs = qtest_pc_boot("-nodefaults -device vfio-i40evf,host=%s,id=vf,"
                              "addr=04.0%s %s", f->host, props,
                              how->incoming ? "-incoming defer" : "");
@@ -318,6 +326,35 @@ static void test_unplug(void)
 }
 
 /*
+ * The VF named by its sysfs path (sysfsdev=) rather than its address:
+ * the same bring-up and traffic, and the VF is the one in sysfs.
+ */
+static void test_sysfsdev(void)
+{
+    g_autofree char *path = NULL;
+    KernVF *f;
+    QDict *vf;
+
+    if (!have_vfs()) {
+        return;
+    }
+    path = g_strdup_printf("/sys/bus/pci/devices/%s", hosts[0]);
+    f = kern_new(hosts[0]);
+    f->vf.qs = qtest_pc_boot("-nodefaults -device vfio-i40evf,sysfsdev=%s,"
+                             "id=vf,addr=04.0", path);
+    trap_vf_init(&f->vf);
+    qiavf_negotiate(&f->vf.d, QIAVF_IAVF_CAPS);
+    qiavf_up(&f->vf.d, 2);
+    vf = trap_query_vf(&f->vf);
+    g_assert_cmpstr(qdict_get_str(vf, "mailbox"), ==, "up");
+    g_assert_true(qdict_get_bool(qdict_get_qdict(vf, "shadow"), "active"));
+    qobject_unref(vf);
+    trap_check_traffic(&f->vf, "sysfsdev", 8);
+    check_bar0_mapped(&f->vf);
+    kern_stop(&f->vf);
+}
+
+/*
  * A guest with the real iavf driver (nested-guest-init.sh), under TCG: it
  * boots slowly inside a TCG guest.
  */
@@ -496,6 +533,7 @@ int main(int argc, char **argv)
 
     trap_add_tests(&kern);
     qtest_add_func("/vfio-i40evf/unplug", test_unplug);
+    qtest_add_func("/vfio-i40evf/sysfsdev", test_sysfsdev);
     qtest_add_func("/vfio-i40evf/iavf-guest/migration", test_iavf_guest);
 
     return g_test_run();
