@@ -700,6 +700,48 @@ static void test_migrate_relay_pairs(const void *opaque)
     t->stop(g);
 }
 
+/*
+ * TX waits at its wrap, RX moving towards its own: a frame the guest
+ * sends then waits (at most 40 ms) for RX to get there, and the pair is
+ * handed back with the frame on the guest's ring, rather than TX going
+ * round once more (the pair would stay relayed).
+ */
+static void test_migrate_relay_hold(const void *opaque)
+{
+    const TrapTransport *t = opaque;
+    uint8_t frame[1024], buf[2048];
+    uint64_t slot;
+    size_t len, n;
+    TrapVF *f, *g;
+
+    if (!trap_available(t)) {
+        return;
+    }
+    f = trap_up(t, 1);
+    trap_check_traffic(f, "before", RELAY_AT);
+    g = trap_migrate_to(f, NULL);
+    trap_expect_announce(g);
+    for (uint32_t seq = RELAY_AT; seq < RELAY_WRAP; seq++) {
+        trap_exchange(g, "to the wrap", seq, true, false);
+    }
+    /* RX moves, measured, and is three frames from its wrap... */
+    for (uint32_t seq = RELAY_AT; seq < RELAY_WRAP - 3; seq++) {
+        trap_exchange(g, "to the wrap", seq, false, true);
+    }
+    /* ...when the guest has a frame to send: TX holds it for RX */
+    len = trap_make_frame(frame, g->peer_mac, g->d.mac, "held", RELAY_WRAP);
+    slot = qiavf_tx_post(&g->d, 0, frame, len, 0, 0, 0);
+    for (uint32_t seq = RELAY_WRAP - 3; seq < RELAY_WRAP; seq++) {
+        trap_exchange(g, "to the wrap", seq, false, true);
+    }
+    n = t->recv(g, buf, sizeof(buf));
+    g_assert_cmpmem(buf, n, frame, len);
+    qiavf_tx_wait(&g->d, slot);
+    pairs_check(g, 0, -1, 0, 1);
+    trap_check_traffic(g, "direct", 8);
+    t->stop(g);
+}
+
 static void trap_add(const TrapTransport *t, const char *name,
                      void (*fn)(const void *))
 {
@@ -717,5 +759,6 @@ void trap_add_tests(const TrapTransport *t)
     trap_add(t, "reset/host", test_reset_host);
     trap_add(t, "migration/relay", test_migrate_relay);
     trap_add(t, "migration/relay-pairs", test_migrate_relay_pairs);
+    trap_add(t, "migration/relay-hold", test_migrate_relay_hold);
     trap_add(t, "migration/reset", test_migrate_reset);
 }
