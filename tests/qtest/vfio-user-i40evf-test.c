@@ -431,7 +431,9 @@ static int64_t op_count(UserVF *f, uint32_t op, const char *what)
  */
 static void test_mbx_timeout(void)
 {
-    UserHost h = { .props = ", \"x-mbx-timeout-ms\": 300" };
+    UserHost h = {
+        .props = ", \"x-mbx-timeout-ms\": " stringify(MBX_TIMEOUT_MS),
+    };
     UserVF *f = user_host(&h);
     int64_t start, ms;
 
@@ -779,34 +781,30 @@ static void migrate_refused(UserVF *f, UserHost *h, const char *error)
     user_stop(&g->vf);
 }
 
-/*
- * A destination whose PF provisioned the VF with another administrative
- * MAC refuses the guest's VF in pre-copy.
- */
-static void test_migrate_refused(void)
+/* A destination provisioned otherwise, and the error that says how */
+typedef struct Refusal {
+    const char *name;
+    UserHost dst;
+    const char *error;
+} Refusal;
+
+static const Refusal refusals[] = {
+    /* Another administrative MAC */
+    { "refused", { .mac = "52:54:00:12:34:57" },
+      "the VF's administrative MAC differs from the source's" },
+    /* Fewer queue pairs, fewer MSI-X vectors than the guest was granted */
+    { "refused/queues", { .vf_props = ",queues=2" },
+      "2 queue pairs and 5 vectors granted, the guest has 4 and 5" },
+    { "refused/vectors", { .vf_props = ",vectors=3" },
+      "4 queue pairs and 3 vectors granted, the guest has 4 and 5" },
+};
+
+static void test_migrate_refusal(const void *opaque)
 {
-    UserHost h = { .mac = "52:54:00:12:34:57" };
+    const Refusal *r = opaque;
+    UserHost h = r->dst;
 
-    migrate_refused(user_up(), &h, "the VF's administrative MAC differs "
-                    "from the source's");
-}
-
-/* Fewer queue pairs than the guest was granted */
-static void test_migrate_refused_queues(void)
-{
-    UserHost h = { .vf_props = ",queues=2" };
-
-    migrate_refused(user_up(), &h, "2 queue pairs and 5 vectors granted, "
-                    "the guest has 4 and 5");
-}
-
-/* Fewer MSI-X vectors than the guest was granted */
-static void test_migrate_refused_vectors(void)
-{
-    UserHost h = { .vf_props = ",vectors=3" };
-
-    migrate_refused(user_up(), &h, "4 queue pairs and 3 vectors granted, "
-                    "the guest has 4 and 5");
+    migrate_refused(user_up(), &h, r->error);
 }
 
 /*
@@ -1167,12 +1165,13 @@ int main(int argc, char **argv)
                    test_migrate_fallback_queues);
     qtest_add_func("/vfio-user-i40evf/migration/fallback/headwb",
                    test_migrate_fallback_headwb);
-    qtest_add_func("/vfio-user-i40evf/migration/refused",
-                   test_migrate_refused);
-    qtest_add_func("/vfio-user-i40evf/migration/refused/queues",
-                   test_migrate_refused_queues);
-    qtest_add_func("/vfio-user-i40evf/migration/refused/vectors",
-                   test_migrate_refused_vectors);
+    for (int i = 0; i < ARRAY_SIZE(refusals); i++) {
+        g_autofree char *path = g_strdup_printf("/vfio-user-i40evf/"
+                                                "migration/%s",
+                                                refusals[i].name);
+
+        qtest_add_data_func(path, &refusals[i], test_migrate_refusal);
+    }
     qtest_add_func("/vfio-user-i40evf/migration/refused/trust",
                    test_migrate_refused_trust);
     qtest_add_func("/vfio-user-i40evf/migration/refused/spoofchk",
