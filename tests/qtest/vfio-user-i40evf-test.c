@@ -850,29 +850,63 @@ static bool migration_completes(QTestState *from)
 }
 
 /*
- * Spoof-checking is the PF's alone: a destination without it would let
- * the guest send what the source's PF dropped.
+ * The migration of @f to a destination provisioned as @h says must be
+ * refused; if it completes instead, the test is marked incomplete with
+ * @gap, what let it through.
  */
-static void test_migrate_refused_spoofchk(void)
+static void migrate_should_refuse(UserVF *f, UserHost *h, const char *gap)
 {
-    UserVF *f = user_up();
-    UserHost h = { .destination = true, .incoming = "defer",
-                   .vf_props = ",spoofchk=off" };
-    UserVF *g = user_host(&h);
+    UserVF *g;
 
+    h->destination = true;
+    h->incoming = "defer";
+    g = user_host(h);
     trap_migrate_start(vm(f), vm(g));
     if (migration_completes(vm(f))) {
-        /* The source is gone: its VF did the guest's work to the end */
         qtest_qmp_eventwait(vm(g), "RESUME");
-        g_test_incomplete("a destination VF with spoofchk=off is taken: "
-                          "virtchnl does not show spoof-checking, and "
-                          "mig_check_destination() cannot check it");
+        g_test_incomplete(gap);
     } else {
         qtest_set_expected_status(vm(g), exit_status(g));
         check_source_runs(f, "after a refused migration", false);
     }
     user_stop(&f->vf);
     user_stop(&g->vf);
+}
+
+/*
+ * Spoof-checking is the PF's alone: a destination without it would let
+ * the guest send what the source's PF dropped.
+ */
+static void test_migrate_refused_spoofchk(void)
+{
+    UserHost h = { .vf_props = ",spoofchk=off" };
+
+    migrate_should_refuse(user_up(), &h, "a destination VF with "
+                          "spoofchk=off is taken: virtchnl does not show "
+                          "spoof-checking, and mig_check_destination() "
+                          "(i40evf-migration.c) cannot check it");
+}
+
+/*
+ * A trusted source's guest in promiscuous mode: an untrusted
+ * destination's PF would not give it that mode.
+ */
+static void test_migrate_refused_promisc(void)
+{
+    UserHost src = { .vf_props = ",trusted=on" };
+    UserHost h = { 0 };
+    UserVF *f = user_host(&src);
+
+    trap_vf_init(&f->vf);
+    qiavf_negotiate(&f->vf.d, QIAVF_IAVF_CAPS);
+    qiavf_up(&f->vf.d, 1);
+    g_assert_cmpint(qiavf_promisc(&f->vf.d, FLAG_VF_UNICAST_PROMISC), ==, 0);
+    migrate_should_refuse(f, &h, "an untrusted destination takes a guest "
+                          "in promiscuous mode: its PF answers "
+                          "CONFIG_PROMISCUOUS_MODE with success without "
+                          "granting it (as i40e does), and "
+                          "mig_apply_early() (i40evf-migration.c) takes "
+                          "that for a yes");
 }
 
 /*
@@ -1176,6 +1210,8 @@ int main(int argc, char **argv)
                    test_migrate_refused_trust);
     qtest_add_func("/vfio-user-i40evf/migration/refused/spoofchk",
                    test_migrate_refused_spoofchk);
+    qtest_add_func("/vfio-user-i40evf/migration/refused/promisc",
+                   test_migrate_refused_promisc);
     qtest_add_func("/vfio-user-i40evf/migration/pf-silent",
                    test_migrate_pf_silent);
     qtest_add_func("/vfio-user-i40evf/migration/pf-refuses",
