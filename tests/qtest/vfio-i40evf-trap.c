@@ -336,58 +336,13 @@ static void test_bringup_traffic(const void *opaque)
     t->stop(vf);
 }
 
-/* The guest's driver resets the VF through its PF (RESET_VF) */
-static void test_reset_vf(const void *opaque)
-{
-    const TrapTransport *t = opaque;
-    int64_t resets;
-    TrapVF *vf;
-
-    if (!trap_available(t)) {
-        return;
-    }
-    vf = trap_up(t, 2);
-    resets = trap_resets(vf);
-    qiavf_send(&vf->d, VIRTCHNL_OP_RESET_VF, NULL, 0);
-    trap_wait_reset_detected(vf);
-    if (t->pf_saw) {
-        g_assert_cmpint(t->pf_saw(vf, VIRTCHNL_OP_RESET_VF), ==, 1);
-    }
-    trap_check_recover(vf, resets);
-    t->stop(vf);
-}
-
 /*
- * The guest resets the function: an FLR in its config space, after which
- * it restores the config space as an OS does.
+ * A VM with its VF up and traffic; @reset resets the VF and returns once
+ * the guest saw it; the guest recovers, and the VF resets counted grew
+ * by one.
  */
-static void test_reset_flr(const void *opaque)
+static void reset_run(const TrapTransport *t, void (*reset)(TrapVF *vf))
 {
-    const TrapTransport *t = opaque;
-    int64_t resets;
-    TrapVF *vf;
-    uint8_t cap;
-
-    if (!trap_available(t)) {
-        return;
-    }
-    vf = trap_up(t, 2);
-    resets = trap_resets(vf);
-    cap = qpci_find_capability(vf->d.pdev, PCI_CAP_ID_EXP, 0);
-    g_assert_cmpuint(cap, !=, 0);
-    qpci_config_writew(vf->d.pdev, cap + PCI_EXP_DEVCTL,
-                       qpci_config_readw(vf->d.pdev, cap + PCI_EXP_DEVCTL) |
-                       PCI_EXP_DEVCTL_BCR_FLR);
-    qiavf_pci_enable(&vf->d);
-    trap_wait_reset_detected(vf);
-    trap_check_recover(vf, resets);
-    t->stop(vf);
-}
-
-/* The VF's host resets it, each transport its own way */
-static void test_reset_host(const void *opaque)
-{
-    const TrapTransport *t = opaque;
     int64_t resets;
     TrapVF *vf;
 
@@ -397,9 +352,53 @@ static void test_reset_host(const void *opaque)
     vf = trap_up(t, 2);
     trap_check_traffic(vf, "before the reset", 2);
     resets = trap_resets(vf);
-    t->host_reset(vf);
+    reset(vf);
     trap_check_recover(vf, resets);
     t->stop(vf);
+}
+
+/* The guest's driver resets the VF through its PF (RESET_VF) */
+static void reset_by_request(TrapVF *vf)
+{
+    qiavf_send(&vf->d, VIRTCHNL_OP_RESET_VF, NULL, 0);
+    trap_wait_reset_detected(vf);
+    if (vf->t->pf_saw) {
+        g_assert_cmpint(vf->t->pf_saw(vf, VIRTCHNL_OP_RESET_VF), ==, 1);
+    }
+}
+
+/*
+ * The guest resets the function: an FLR in its config space, after which
+ * it restores the config space as an OS does.
+ */
+static void reset_by_flr(TrapVF *vf)
+{
+    uint8_t cap = qpci_find_capability(vf->d.pdev, PCI_CAP_ID_EXP, 0);
+
+    g_assert_cmpuint(cap, !=, 0);
+    qpci_config_writew(vf->d.pdev, cap + PCI_EXP_DEVCTL,
+                       qpci_config_readw(vf->d.pdev, cap + PCI_EXP_DEVCTL) |
+                       PCI_EXP_DEVCTL_BCR_FLR);
+    qiavf_pci_enable(&vf->d);
+    trap_wait_reset_detected(vf);
+}
+
+static void test_reset_vf(const void *opaque)
+{
+    reset_run(opaque, reset_by_request);
+}
+
+static void test_reset_flr(const void *opaque)
+{
+    reset_run(opaque, reset_by_flr);
+}
+
+/* The VF's host resets it, each transport its own way */
+static void test_reset_host(const void *opaque)
+{
+    const TrapTransport *t = opaque;
+
+    reset_run(t, t->host_reset);
 }
 
 /*
@@ -657,14 +656,14 @@ static void pairs_tx(TrapVF *g, unsigned int q, uint32_t from, uint32_t n)
 static void test_migrate_relay_pairs(const void *opaque)
 {
     const TrapTransport *t = opaque;
+    TrapVF *f = trap_available(t) ? trap_up(t, 2) : NULL;
+    TrapVF *g;
     int64_t resets;
-    TrapVF *f, *g;
     QDict *q;
 
-    if (!trap_available(t)) {
+    if (!f) {
         return;
     }
-    f = trap_up(t, 2);
     pairs_tx(f, 0, 0, RELAY_AT);
     pairs_tx(f, 1, 0, RELAY_AT);
     for (uint32_t seq = 0; seq < RELAY_AT; seq++) {

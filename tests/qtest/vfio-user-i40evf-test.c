@@ -404,6 +404,17 @@ static void test_malformed(void)
     user_stop(&f->vf);
 }
 
+/* migrate is refused at once by a blocker giving @reason */
+static void check_blocked(UserVF *f, const char *reason)
+{
+    QDict *rsp = qtest_qmp(vm(f), "{ 'execute': 'migrate', 'arguments': "
+                           "{ 'uri': 'unix:/nonexistent' } }");
+
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"), reason));
+    qobject_unref(rsp);
+}
+
 /* The server's PF misbehaves from now on as @rules say (x-pf-fault) */
 static void set_pf_fault(UserVF *f, const char *rules)
 {
@@ -485,17 +496,11 @@ static void test_migrate_blocked(void)
     UserVF *f = user_up();
     UserVF *g;
     int64_t resets;
-    QDict *rsp;
 
     set_pf_fault(f, "25:refuse=0*1");
     g_assert_cmpint(call(f, VIRTCHNL_OP_GET_RSS_HENA_CAPS, NULL, 0), ==, 0);
     g_assert_false(shadow_complete(f));
-    rsp = qtest_qmp(vm(f), "{ 'execute': 'migrate', 'arguments': "
-                    "{ 'uri': 'unix:/nonexistent' } }");
-    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
-                                          "desc"),
-                            "its configuration was not fully recorded"));
-    qobject_unref(rsp);
+    check_blocked(f, "its configuration was not fully recorded");
     trap_check_traffic(&f->vf, "blocked", 2);
 
     resets = trap_resets(&f->vf);
@@ -630,7 +635,7 @@ static void test_server_dies(void)
 {
     UserVF *f = user_up();
     QIavf *d = &f->vf.d;
-    QDict *vf, *rsp;
+    QDict *vf;
 
     g_assert_true(d->link_up);
     qtest_kill_qemu(f->srv);
@@ -657,12 +662,7 @@ static void test_server_dies(void)
     g_assert_cmpint(qiavf_promisc(d, 0), ==,
                     VIRTCHNL_STATUS_ERR_ADMIN_QUEUE_ERROR);
     /* A dead VF cannot migrate: a blocker says so before anything starts */
-    rsp = qtest_qmp(vm(f), "{ 'execute': 'migrate', 'arguments': "
-                    "{ 'uri': 'unix:/nonexistent' } }");
-    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
-                                          "desc"),
-                            "cannot migrate: the VF does not respond"));
-    qobject_unref(rsp);
+    check_blocked(f, "cannot migrate: the VF does not respond");
     user_stop(&f->vf);
 }
 
