@@ -15,7 +15,8 @@
  * This file is the kernel VFIO transport of the trap's shared scenarios
  * (vfio-i40evf-trap.c), with what only it can see (BAR0 mmap'd but for
  * the trap's pages, what the kernel pinned), and the tests only it runs:
- * unplug, and the real iavf driver migrated.
+ * unplug, the VF named by sysfsdev=, the VF removed by its host, and the
+ * real iavf driver migrated.
  */
 
 #include "qemu/osdep.h"
@@ -34,6 +35,7 @@
 
 #define VF_SLOT         4
 #define WAIT_MS         10000       /* a TCG guest is slow */
+#define ACPI_PCIHP_EJ   0xae08      /* PIIX4's ACPI PCI hotplug: eject */
 
 static char **hosts;        /* the two VFs, bound to vfio-pci */
 static const char *peer_if;
@@ -117,12 +119,9 @@ static void peer_drain(int fd)
     }
 }
 
-/* The qtest VM with vfio-i40evf on the first VF, or on the other */
-static TrapVF *kern_start(const TrapStart *how)
+/* A VF of host @host, with the peer's sockets open and drained */
+static KernVF *kern_new(const char *host)
 {
-    g_autofree char *props = how->resume ?
-                             g_strdup_printf(",resume=%s", how->resume) :
-                             g_strdup("");
     KernVF *f = g_new0(KernVF, 1);
 
     if (peer < 0) {
@@ -135,7 +134,18 @@ static TrapVF *kern_start(const TrapStart *how)
     peer_drain(rarp);
     f->vf.t = &kern;
     memcpy(f->vf.peer_mac, peer_mac, 6);
-    f->host = hosts[how->destination];
+    f->host = host;
+    return f;
+}
+
+/* The qtest VM with vfio-i40evf on the first VF, or on the other */
+static TrapVF *kern_start(const TrapStart *how)
+{
+    g_autofree char *props = how->resume ?
+                             g_strdup_printf(",resume=%s", how->resume) :
+                             g_strdup("");
+    KernVF *f = kern_new(hosts[how->destination]);
+
     f->vf.qs = qtest_pc_boot("-nodefaults -device vfio-i40evf,host=%s,id=vf,"
                              "addr=04.0%s %s", f->host, props,
                              how->incoming ? "-incoming defer" : "");
@@ -318,6 +328,123 @@ static void test_unplug(void)
 }
 
 /*
+ * The VF named by its sysfs path (sysfsdev=) rather than its address:
+ * the same bring-up and traffic, and the VF is the one in sysfs.
+ */
+static void test_sysfsdev(void)
+{
+    g_autofree char *path = NULL;
+    KernVF *f;
+    QDict *vf;
+
+    if (!have_vfs()) {
+        return;
+    }
+    path = g_strdup_printf("/sys/bus/pci/devices/%s", hosts[0]);
+    f = kern_new(hosts[0]);
+    f->vf.qs = qtest_pc_boot("-nodefaults -device vfio-i40evf,sysfsdev=%s,"
+                             "id=vf,addr=04.0", path);
+    trap_vf_init(&f->vf);
+    qiavf_negotiate(&f->vf.d, QIAVF_IAVF_CAPS);
+    qiavf_up(&f->vf.d, 2);
+    vf = trap_query_vf(&f->vf);
+    g_assert_cmpstr(qdict_get_str(vf, "mailbox"), ==, "up");
+    g_assert_true(qdict_get_bool(qdict_get_qdict(vf, "shadow"), "active"));
+    qobject_unref(vf);
+    trap_check_traffic(&f->vf, "sysfsdev", 8);
+    check_bar0_mapped(&f->vf);
+    kern_stop(&f->vf);
+}
+
+/* Write @text into the sysfs file @path (with printf's format) */
+static void sysfs_write(const char *text, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+static void sysfs_write(const char *text, const char *fmt, ...)
+{
+    g_autofree char *path = NULL;
+    va_list ap;
+    int fd;
+
+    va_start(ap, fmt);
+    path = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    fd = open(path, O_WRONLY);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, text, strlen(text)), ==, strlen(text));
+    close(fd);
+}
+
+static gpointer remove_vf(gpointer host)
+{
+    sysfs_write("1", "/sys/bus/pci/devices/%s/remove", (char *)host);
+    return NULL;
+}
+
+/* The removed VF back, bound to vfio-pci as nested-init.sh binds it */
+static void restore_vf(const char *host)
+{
+    g_autofree char *dev = g_strdup_printf("/sys/bus/pci/devices/%s", host);
+    g_autofree char *drv = g_build_filename(dev, "driver", NULL);
+    g_autofree char *link = NULL;
+    int64_t end = g_get_monotonic_time() + WAIT_MS * 1000;
+
+    sysfs_write("1", "/sys/bus/pci/rescan");
+    while (!g_file_test(dev, G_FILE_TEST_EXISTS)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10 * 1000);
+    }
+    sysfs_write("vfio-pci", "%s/driver_override", dev);
+    if (g_file_test(drv, G_FILE_TEST_EXISTS)) {
+        sysfs_write(host, "%s/unbind", drv);
+    }
+    sysfs_write(host, "/sys/bus/pci/drivers_probe");
+    link = g_file_read_link(drv, NULL);
+    g_assert_nonnull(link);
+    g_assert_true(g_str_has_suffix(link, "/vfio-pci"));
+}
+
+/*
+ * The VF's host removes it while the VM runs (its "remove" file in
+ * sysfs).  vfio-pci lets it go only once QEMU has released it: QEMU is
+ * asked to (the device's request notifier), unplugs it, the guest (this
+ * test) ejects it, and QEMU runs on without it.
+ */
+static void test_host_removal(void)
+{
+    int64_t end;
+    GThread *th;
+    TrapVF *vf;
+    QDict *rsp;
+
+    if (!have_vfs()) {
+        return;
+    }
+    vf = trap_up(&kern, 2);
+    trap_check_traffic(vf, "before the removal", 2);
+    th = g_thread_new("remove", remove_vf, hosts[0]);
+    g_usleep(2 * G_USEC_PER_SEC);
+    qtest_outl(vf->qs->qts, ACPI_PCIHP_EJ, 1 << VF_SLOT);
+    end = g_get_monotonic_time() + WAIT_MS * 1000;
+    while ((rsp = qtest_qmp(vf->qs->qts,
+                            "{ 'execute': 'x-query-vfio-i40evf' }")) &&
+           qlist_size(qdict_get_qlist(rsp, "return"))) {
+        qobject_unref(rsp);
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10 * 1000);
+    }
+    qobject_unref(rsp);
+    g_thread_join(th);
+    rsp = qtest_qmp_assert_success_ref(vf->qs->qts,
+                                       "{ 'execute': 'query-status' }");
+    g_assert_true(qdict_get_bool(rsp, "running"));
+    qobject_unref(rsp);
+    restore_vf(hosts[0]);
+    g_free(vf->d.pdev);
+    kern_stop(vf);
+}
+
+/*
  * A guest with the real iavf driver (nested-guest-init.sh), under TCG: it
  * boots slowly inside a TCG guest.
  */
@@ -496,7 +623,9 @@ int main(int argc, char **argv)
 
     trap_add_tests(&kern);
     qtest_add_func("/vfio-i40evf/unplug", test_unplug);
+    qtest_add_func("/vfio-i40evf/sysfsdev", test_sysfsdev);
     qtest_add_func("/vfio-i40evf/iavf-guest/migration", test_iavf_guest);
+    qtest_add_func("/vfio-i40evf/host-removal", test_host_removal);
 
     return g_test_run();
 }

@@ -111,6 +111,16 @@ QDict *trap_query_vf(TrapVF *vf)
     return trap_query_vf_of(vf->qs->qts);
 }
 
+/* The VF resets the device has seen so far: a reset test's baseline */
+int64_t trap_resets(TrapVF *vf)
+{
+    QDict *q = trap_query_vf(vf);
+    int64_t n = qdict_get_int(q, "vf-resets");
+
+    qobject_unref(q);
+    return n;
+}
+
 int64_t trap_trapped(QDict *vf, const char *block)
 {
     return qdict_get_int(qdict_get_qdict(vf, "trapped"), block);
@@ -133,6 +143,34 @@ void trap_expect_announce(TrapVF *vf)
     g_assert_cmpmem(buf + 6, 6, vf->d.mac, 6);
     g_assert_cmphex(lduw_be_p(buf + 12), ==, TRAP_ETH_RARP);
     g_assert_cmpmem(buf + 22, 6, vf->d.mac, 6);
+}
+
+/*
+ * The announcement of a VF reset is among the ARQ messages the guest has
+ * not read; the reset clears the guest's mailbox right after, so they are
+ * read from memory.
+ */
+void trap_expect_reset_event(TrapVF *vf)
+{
+    QIavf *d = &vf->d;
+    struct i40e_aq_desc desc;
+    struct virtchnl_pf_event ev = { 0 };
+
+    for (uint32_t i = d->arq_ntc; ; i = (i + 1) % QIAVF_AQ_LEN) {
+        qtest_memread(d->qts, d->arq + i * sizeof(desc), &desc, sizeof(desc));
+        g_assert_cmphex(le16_to_cpu(desc.flags) & I40E_AQ_FLAG_DD, ==,
+                        I40E_AQ_FLAG_DD);
+        g_assert_cmpuint((i + 1) % QIAVF_AQ_LEN, !=, d->arq_ntc);
+        if (le32_to_cpu(desc.cookie_high) != VIRTCHNL_OP_EVENT ||
+            le16_to_cpu(desc.datalen) != sizeof(ev)) {
+            continue;
+        }
+        qtest_memread(d->qts, d->arq_bufs + i * QIAVF_AQ_BUF, &ev,
+                      sizeof(ev));
+        if (le32_to_cpu(ev.event) == VIRTCHNL_EVENT_RESET_IMPENDING) {
+            return;
+        }
+    }
 }
 
 /*
@@ -196,7 +234,7 @@ void trap_check_recover(TrapVF *vf, int64_t resets_before)
     qiavf_get_resources(&vf->d, QIAVF_IAVF_CAPS);
     q = trap_query_vf(vf);
     g_assert_cmpstr(qdict_get_str(q, "mailbox"), ==, "up");
-    g_assert_cmpint(qdict_get_int(q, "vf-resets"), >, resets_before);
+    g_assert_cmpint(qdict_get_int(q, "vf-resets"), ==, resets_before + 1);
     g_assert_cmpint(qlist_size(qdict_get_qlist(qdict_get_qdict(q, "shadow"),
                                                "queues")), ==, 0);
     qobject_unref(q);
@@ -236,8 +274,16 @@ TrapVF *trap_migrate_to(TrapVF *src, const char *resume)
 {
     TrapStart how = { .destination = true, .incoming = true,
                       .resume = resume };
+    TrapVF *dst = src->t->start(&how);
+
+    trap_migrate_onto(src, dst);
+    return dst;
+}
+
+/* The same onto @dst, a VM started with -incoming defer */
+void trap_migrate_onto(TrapVF *src, TrapVF *dst)
+{
     const TrapTransport *t = src->t;
-    TrapVF *dst = t->start(&how);
 
     trap_migrate_qts(src->qs->qts, dst->qs->qts);
     migrate_allocator(&src->qs->alloc, &dst->qs->alloc);
@@ -247,7 +293,6 @@ TrapVF *trap_migrate_to(TrapVF *src, const char *resume)
     dst->d = src->d;
     qiavf_switch(&dst->d, dst->qs);
     t->stop(src);
-    return dst;
 }
 
 static bool trap_available(const TrapTransport *t)
@@ -291,69 +336,69 @@ static void test_bringup_traffic(const void *opaque)
     t->stop(vf);
 }
 
-/* The guest's driver resets the VF through its PF (RESET_VF) */
-static void test_reset_vf(const void *opaque)
-{
-    const TrapTransport *t = opaque;
-    TrapVF *vf;
-
-    if (!trap_available(t)) {
-        return;
-    }
-    vf = trap_up(t, 2);
-    qiavf_send(&vf->d, VIRTCHNL_OP_RESET_VF, NULL, 0);
-    trap_wait_reset_detected(vf);
-    if (t->pf_saw) {
-        g_assert_cmpint(t->pf_saw(vf, VIRTCHNL_OP_RESET_VF), ==, 1);
-    }
-    trap_check_recover(vf, 0);
-    t->stop(vf);
-}
-
 /*
- * The guest resets the function: an FLR in its config space, after which
- * it restores the config space as an OS does.
+ * A VM with its VF up and traffic; @reset resets the VF and returns once
+ * the guest saw it; the guest recovers, and the VF resets counted grew
+ * by one.
  */
-static void test_reset_flr(const void *opaque)
+static void reset_run(const TrapTransport *t, void (*reset)(TrapVF *vf))
 {
-    const TrapTransport *t = opaque;
-    TrapVF *vf;
-    uint8_t cap;
-
-    if (!trap_available(t)) {
-        return;
-    }
-    vf = trap_up(t, 2);
-    cap = qpci_find_capability(vf->d.pdev, PCI_CAP_ID_EXP, 0);
-    g_assert_cmpuint(cap, !=, 0);
-    qpci_config_writew(vf->d.pdev, cap + PCI_EXP_DEVCTL,
-                       qpci_config_readw(vf->d.pdev, cap + PCI_EXP_DEVCTL) |
-                       PCI_EXP_DEVCTL_BCR_FLR);
-    qiavf_pci_enable(&vf->d);
-    trap_wait_reset_detected(vf);
-    trap_check_recover(vf, 0);
-    t->stop(vf);
-}
-
-/* The VF's host resets it, each transport its own way */
-static void test_reset_host(const void *opaque)
-{
-    const TrapTransport *t = opaque;
     int64_t resets;
     TrapVF *vf;
-    QDict *q;
 
     if (!trap_available(t)) {
         return;
     }
     vf = trap_up(t, 2);
     trap_check_traffic(vf, "before the reset", 2);
-    q = trap_query_vf(vf);
-    resets = qdict_get_int(q, "vf-resets");
-    qobject_unref(q);
-    t->host_reset(vf);
+    resets = trap_resets(vf);
+    reset(vf);
     trap_check_recover(vf, resets);
     t->stop(vf);
+}
+
+/* The guest's driver resets the VF through its PF (RESET_VF) */
+static void reset_by_request(TrapVF *vf)
+{
+    qiavf_send(&vf->d, VIRTCHNL_OP_RESET_VF, NULL, 0);
+    trap_wait_reset_detected(vf);
+    if (vf->t->pf_saw) {
+        g_assert_cmpint(vf->t->pf_saw(vf, VIRTCHNL_OP_RESET_VF), ==, 1);
+    }
+}
+
+/*
+ * The guest resets the function: an FLR in its config space, after which
+ * it restores the config space as an OS does.
+ */
+static void reset_by_flr(TrapVF *vf)
+{
+    uint8_t cap = qpci_find_capability(vf->d.pdev, PCI_CAP_ID_EXP, 0);
+
+    g_assert_cmpuint(cap, !=, 0);
+    qpci_config_writew(vf->d.pdev, cap + PCI_EXP_DEVCTL,
+                       qpci_config_readw(vf->d.pdev, cap + PCI_EXP_DEVCTL) |
+                       PCI_EXP_DEVCTL_BCR_FLR);
+    qiavf_pci_enable(&vf->d);
+    trap_wait_reset_detected(vf);
+}
+
+static void test_reset_vf(const void *opaque)
+{
+    reset_run(opaque, reset_by_request);
+}
+
+static void test_reset_flr(const void *opaque)
+{
+    reset_run(opaque, reset_by_flr);
+}
+
+/* The VF's host resets it, each transport its own way */
+static void test_reset_host(const void *opaque)
+{
+    const TrapTransport *t = opaque;
+
+    reset_run(t, t->host_reset);
 }
 
 /*
@@ -365,8 +410,11 @@ static void test_reset_host(const void *opaque)
 static void test_migrate_reset(const void *opaque)
 {
     const TrapTransport *t = opaque;
+    TrapStart how = { .destination = true, .incoming = true,
+                      .resume = "reset" };
     struct virtchnl_eth_stats before, after;
     uint16_t source_vsi;
+    int64_t resets;
     TrapVF *f, *g;
     QDict *q;
 
@@ -377,13 +425,16 @@ static void test_migrate_reset(const void *opaque)
     trap_check_traffic(f, "before migration", 4);
     qiavf_get_stats(&f->d, &before);
     source_vsi = f->d.vsi_id;
-    g = trap_migrate_to(f, "reset");
+    g = t->start(&how);
+    resets = trap_resets(g);    /* the destination's own: not migrated */
+    trap_migrate_onto(f, g);
+    trap_expect_reset_event(g);
     if (t->pf_saw) {
         g_assert_cmpint(t->pf_saw(g, VIRTCHNL_OP_GET_VF_RESOURCES), ==, 1);
         g_assert_cmpint(t->pf_saw(g, VIRTCHNL_OP_CONFIG_VSI_QUEUES), ==, 0);
     }
     trap_wait_reset_detected(g);
-    trap_check_recover(g, 0);
+    trap_check_recover(g, resets);
     g_assert_cmpint(g->d.vsi_id, !=, source_vsi);
     qiavf_get_stats(&g->d, &after);
     g_assert_cmpuint(le64_to_cpu(after.tx_unicast), ==,
@@ -542,6 +593,154 @@ static void test_migrate_relay(const void *opaque)
     t->stop(g);
 }
 
+/* The relay of queue pair @q in the query @vf, NULL once handed back */
+static QDict *relay_queue(QDict *vf, unsigned int q)
+{
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(vf, "relay"), e) {
+        QDict *r = qobject_to(QDict, e->value);
+
+        if (qdict_get_int(r, "queue") == q) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Queue pair @q is relayed with the guest's TX and RX at @tx and @rx
+ * (modulo the ring), or handed back if @tx is negative; @handovers so
+ * far.
+ */
+static void pairs_check(TrapVF *g, unsigned int q, int tx, int rx,
+                        int64_t handovers)
+{
+    int64_t end = deadline(g);
+    QDict *vf, *r;
+
+    /* A handover runs in a bottom half, after the frame that allows it */
+    while ((vf = trap_query_vf(g)) &&
+           qdict_get_int(vf, "handovers") < handovers) {
+        qobject_unref(vf);
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+    g_assert_cmpint(qdict_get_int(vf, "handovers"), ==, handovers);
+    r = relay_queue(vf, q);
+    if (tx < 0) {
+        g_assert_null(r);
+    } else {
+        g_assert_nonnull(r);
+        g_assert_cmpint(qdict_get_int(r, "tx-next") % RELAY_WRAP, ==, tx);
+        g_assert_cmpint(qdict_get_int(r, "rx-next") % RELAY_WRAP, ==, rx);
+    }
+    qobject_unref(vf);
+}
+
+/* @n frames out of TX queue @q (of two), from the guest's slot @from */
+static void pairs_tx(TrapVF *g, unsigned int q, uint32_t from, uint32_t n)
+{
+    for (uint32_t i = from; i < from + n; i++) {
+        trap_exchange(g, "pairs", 2 * i + q, true, false);
+    }
+}
+
+/*
+ * Two pairs relayed at once, each handed back on its own when both its
+ * directions are at a wrap: pair 1 (RX never used, at slot 0) as soon as
+ * its TX wraps.  Pair 0's TX waits at its wrap while its RX idles at 37,
+ * and the pair stays relayed; a frame to send then goes round once more
+ * rather than wait for an RX that does not move.
+ */
+static void test_migrate_relay_pairs(const void *opaque)
+{
+    const TrapTransport *t = opaque;
+    TrapVF *f = trap_available(t) ? trap_up(t, 2) : NULL;
+    TrapVF *g;
+    int64_t resets;
+    QDict *q;
+
+    if (!f) {
+        return;
+    }
+    pairs_tx(f, 0, 0, RELAY_AT);
+    pairs_tx(f, 1, 0, RELAY_AT);
+    for (uint32_t seq = 0; seq < RELAY_AT; seq++) {
+        trap_exchange(f, "pairs", seq, false, true);
+    }
+    g = trap_migrate_to(f, NULL);
+    trap_expect_announce(g);
+    resets = trap_resets(g);
+    pairs_check(g, 0, RELAY_AT, RELAY_AT, 0);
+    pairs_check(g, 1, RELAY_AT, 0, 0);
+
+    pairs_tx(g, 1, RELAY_AT, RELAY_FRAMES);
+    pairs_check(g, 1, -1, 0, 1);
+    pairs_tx(g, 0, RELAY_AT, RELAY_FRAMES);
+    g_usleep(200 * 1000);
+    pairs_check(g, 0, 0, RELAY_AT, 1);
+    q = trap_query_vf(g);
+    g_assert_true(qdict_get_bool(relay_queue(q, 0), "waiting"));
+    qobject_unref(q);
+    pairs_tx(g, 0, RELAY_WRAP, 1);
+    pairs_check(g, 0, 1, RELAY_AT, 1);
+
+    /* RX to its wrap, TX round to the next: pair 0 goes back too */
+    for (uint32_t seq = RELAY_AT; seq < RELAY_WRAP; seq++) {
+        trap_exchange(g, "pairs", seq, false, true);
+    }
+    pairs_tx(g, 0, RELAY_WRAP + 1, RELAY_WRAP - 1);
+    pairs_check(g, 0, -1, 0, 2);
+    g_assert_cmpint(trap_resets(g), ==, resets);
+    trap_check_traffic(g, "direct", 8);
+    qiavf_drain_events(&g->d);
+    g_assert_cmpint(g->d.reset_events, ==, 0);
+    t->stop(g);
+}
+
+/*
+ * TX waits at its wrap, RX moving towards its own: a frame the guest
+ * sends then waits (at most 40 ms) for RX to get there, and the pair is
+ * handed back with the frame on the guest's ring, rather than TX going
+ * round once more (the pair would stay relayed).
+ */
+static void test_migrate_relay_hold(const void *opaque)
+{
+    const TrapTransport *t = opaque;
+    uint8_t frame[1024], buf[2048];
+    uint64_t slot;
+    size_t len, n;
+    TrapVF *f, *g;
+
+    if (!trap_available(t)) {
+        return;
+    }
+    f = trap_up(t, 1);
+    trap_check_traffic(f, "before", RELAY_AT);
+    g = trap_migrate_to(f, NULL);
+    trap_expect_announce(g);
+    for (uint32_t seq = RELAY_AT; seq < RELAY_WRAP; seq++) {
+        trap_exchange(g, "to the wrap", seq, true, false);
+    }
+    /* RX moves, measured, and is three frames from its wrap... */
+    for (uint32_t seq = RELAY_AT; seq < RELAY_WRAP - 3; seq++) {
+        trap_exchange(g, "to the wrap", seq, false, true);
+    }
+    /* ...when the guest has a frame to send: TX holds it for RX */
+    len = trap_make_frame(frame, g->peer_mac, g->d.mac, "held", RELAY_WRAP);
+    slot = qiavf_tx_post(&g->d, 0, frame, len, 0, 0, 0);
+    for (uint32_t seq = RELAY_WRAP - 3; seq < RELAY_WRAP; seq++) {
+        trap_exchange(g, "to the wrap", seq, false, true);
+    }
+    n = t->recv(g, buf, sizeof(buf));
+    g_assert_cmpmem(buf, n, frame, len);
+    qiavf_tx_wait(&g->d, slot);
+    pairs_check(g, 0, -1, 0, 1);
+    trap_check_traffic(g, "direct", 8);
+    t->stop(g);
+}
+
 static void trap_add(const TrapTransport *t, const char *name,
                      void (*fn)(const void *))
 {
@@ -558,5 +757,7 @@ void trap_add_tests(const TrapTransport *t)
     trap_add(t, "reset/flr", test_reset_flr);
     trap_add(t, "reset/host", test_reset_host);
     trap_add(t, "migration/relay", test_migrate_relay);
+    trap_add(t, "migration/relay-pairs", test_migrate_relay_pairs);
+    trap_add(t, "migration/relay-hold", test_migrate_relay_hold);
     trap_add(t, "migration/reset", test_migrate_reset);
 }

@@ -83,12 +83,15 @@ void trap_wait_irq(TrapVF *vf, unsigned int vector);
 
 QDict *trap_query_vf_of(QTestState *qts);
 QDict *trap_query_vf(TrapVF *vf);
+int64_t trap_resets(TrapVF *vf);
 int64_t trap_trapped(QDict *vf, const char *block);
 QDict *trap_relay_of(QDict *vf);
 void trap_expect_announce(TrapVF *vf);
+void trap_expect_reset_event(TrapVF *vf);
 
 void trap_migrate_start(QTestState *from, QTestState *to);
 void trap_migrate_qts(QTestState *from, QTestState *to);
 TrapVF *trap_migrate_to(TrapVF *src, const char *resume);
+void trap_migrate_onto(TrapVF *src, TrapVF *dst);
 
 #endif
