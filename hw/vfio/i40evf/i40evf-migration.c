@@ -11,8 +11,10 @@
  * mailbox and vector 0, and the shadow.
  * The source first lets the mailbox finish what the guest asked and
  * stops the queues through it, so the VF no longer writes guest memory
- * once the last RAM is sent; if the migration fails, the queues start
- * again where they stopped.  The destination brings its own VF's mailbox
+ * once the last RAM is sent; if the migration fails after that, the
+ * source carries the guest's rings over onto its own VF as a destination
+ * would (the VF restarts its queues at slot 0, the guest's rings are
+ * elsewhere), or announces a VF reset if it cannot.  The destination brings its own VF's mailbox
  * up, checks that its PF grants what the guest negotiated, recreates the
  * configuration on it and carries the guest's rings over
  * (i40evf-relay.c); with resume=reset, or if the rings cannot be carried
@@ -437,9 +439,31 @@ static void mig_announce_reset(I40EVFTrap *t)
 }
 
 /*
- * The VM runs again: on the source after a failed migration, the queues
- * go on where they stopped; on the destination, on the relay rings or
- * after a VF reset.
+ * Source, the switchover failed after the queues stopped: they restart
+ * on relay rings, so that the VF, which starts a queue at slot 0, picks
+ * up the guest's rings where they stood; the VF's configuration is the
+ * shadow already, so no filter is replayed.  Where the rings cannot be
+ * carried over, the guest is told of a VF reset: never does the VF
+ * fetch a slot the guest has taken back.
+ */
+static void mig_source_resume(I40EVFTrap *t)
+{
+    Error *err = NULL;
+
+    if (i40evf_relay_possible(t, &t->mig.rings, &err) &&
+        i40evf_relay_setup(t, &t->mig.rings, &t->shadow, NULL, &err)) {
+        trace_i40evf_migration_resume(i40evf_name(t), "queues relayed");
+        i40evf_relay_start(t);
+        return;
+    }
+    warn_reportf_err(err, "%s: the guest's driver will reset its VF: ",
+                     i40evf_name(t));
+    mig_announce_reset(t);
+}
+
+/*
+ * The VM runs again: on the source after a failed migration, on relay
+ * rings or after a VF reset; on the destination, the same.
  */
 static void mig_vm_resumed(I40EVFTrap *t)
 {
@@ -452,9 +476,7 @@ static void mig_vm_resumed(I40EVFTrap *t)
     switch (phase) {
     case VFIO_I40EVF_MIGRATION_PHASE_STOPPED:
         if (qs.rx_queues || qs.tx_queues) {
-            trace_i40evf_migration_resume(i40evf_name(t), "queues restarted");
-            i40evf_mbx_post(&t->mbx, VIRTCHNL_OP_ENABLE_QUEUES, &qs,
-                            sizeof(qs));
+            mig_source_resume(t);
         }
         break;
     case VFIO_I40EVF_MIGRATION_PHASE_LOADED:

@@ -44,7 +44,6 @@
 #include "trace.h"
 
 #define RELAY_HOLD_MS   40
-#define RATE_MS         20
 #define RELAY_POLL_US   500
 
 /* I40EVFRelayRing.tx_flags: what each TX slot holds */
@@ -207,14 +206,24 @@ static void relay_scan_tx(I40EVFTrap *t, unsigned int q)
 
 /*
  * How soon a direction gets to the guest's next wrap, in ms, from how
- * fast it moved lately (re-measured every RATE_MS); INT64_MAX if idle.
+ * fast it moved lately; INT64_MAX if idle.  The speed is measured from
+ * one move to the next, averaged, so that it follows traffic that comes
+ * in bursts; a direction that did not move for RELAY_HOLD_MS is idle,
+ * and its first move after that only starts a new measure.
  */
 static int64_t relay_eta_ms(I40EVFRelayRing *r, int64_t now)
 {
     uint64_t wrap = QEMU_ALIGN_UP(r->done, r->len);
+    int64_t gap = now - r->rate_ms;
 
-    if (now - r->rate_ms >= RATE_MS) {
-        r->per_s = (r->done - r->rate_pos) * 1000 / (now - r->rate_ms);
+    if (gap >= RELAY_HOLD_MS) {
+        r->per_s = 0;
+    }
+    if (r->done != r->rate_pos) {
+        if (gap < RELAY_HOLD_MS) {
+            r->per_s = (r->per_s +
+                        (r->done - r->rate_pos) * 1000 / MAX(gap, 1)) / 2;
+        }
         r->rate_pos = r->done;
         r->rate_ms = now;
     }
