@@ -1082,14 +1082,33 @@ static void test_migrate_stale_buffers(void)
 }
 
 /*
- * Offset of the shadow's num_macs from its default MAC in the stream:
- * default_mac, configured_queues, 16 queue pairs of 64 bytes, 17 vectors
- * of 8, rx_enabled, tx_enabled, 64 MAC entries of 7 bytes.
+ * A field of the shadow in the stream, at its offset from the default
+ * MAC: default_mac, configured_queues, 16 queue pairs of 64 bytes (little
+ * endian, as virtchnl has them), 17 vectors of 8, rx_enabled, tx_enabled,
+ * 64 MAC entries of 7 bytes, num_macs.
  */
+#define QPAIR0_FROM_MAC     (6 + 2)
+#define RXQ_RING_LEN_OFF    28  /* in a queue pair: txq (24), rxq's ids */
 #define NUM_MACS_FROM_MAC   (6 + 2 + 16 * 64 + 17 * 8 + 2 + 2 + 64 * 7)
 
-/* The stream in @path with the shadow's MAC count made impossible */
-static void corrupt_stream(const char *path)
+typedef struct StreamCorruption {
+    const char *name;
+    size_t off;             /* from the default MAC */
+    bool le;                /* little endian (virtchnl), else VMState's */
+    uint32_t was_min, was_max, value;
+    const char *error;      /* what the destination says */
+} StreamCorruption;
+
+static const StreamCorruption corruptions[] = {
+    { "corrupt", NUM_MACS_FROM_MAC, false, 1, 2, 100000,
+      "corrupt stream: 100000 MAC filters" },
+    /* Its size wraps in 32 bits: a small relay ring for a huge one */
+    { "corrupt/rx-ring-len", QPAIR0_FROM_MAC + RXQ_RING_LEN_OFF, true,
+      64, 64, 0xffffffe0, "corrupt stream: queue pair 0: rxq.ring_len" },
+};
+
+/* The stream in @path with one of the shadow's fields made impossible */
+static void corrupt_stream(const char *path, const StreamCorruption *c)
 {
     const char *name = "0000:00:04.0/vfio-user-i40evf";
     g_autofree char *stream = NULL;
@@ -1102,35 +1121,46 @@ static void corrupt_stream(const char *path)
     g_assert_nonnull(p);
     p = memmem(p, end - p, vf_mac, 6);
     g_assert_nonnull(p);
-    p += NUM_MACS_FROM_MAC;
-    g_assert_cmpuint(ldl_be_p(p), >=, 1);
-    g_assert_cmpuint(ldl_be_p(p), <=, 2);
-    stl_be_p(p, 100000);
+    p += c->off;
+    g_assert_cmpuint(c->le ? ldl_le_p(p) : ldl_be_p(p), >=, c->was_min);
+    g_assert_cmpuint(c->le ? ldl_le_p(p) : ldl_be_p(p), <=, c->was_max);
+    if (c->le) {
+        stl_le_p(p, c->value);
+    } else {
+        stl_be_p(p, c->value);
+    }
     g_assert_true(g_file_set_contents(path, stream, len, NULL));
 }
 
 /*
  * A device section no source could have written is refused by the
- * destination, which exits with an error instead of crashing; the source,
- * stopped by the completed migration, runs on with a working NIC.
+ * destination, which exits with an error naming the field instead of
+ * crashing (or overrunning its relay ring); the source, stopped by the
+ * completed migration, runs on with a working NIC.
  */
-static void test_migrate_corrupt(void)
+static void test_migrate_corrupt(const void *opaque)
 {
+    const StreamCorruption *c = opaque;
     UserVF *f = user_up();
     g_autofree char *path = g_build_filename(f->dir, "stream", NULL);
     g_autofree char *uri = g_strdup_printf("file:%s", path);
+    UserHost h = { .destination = true, .incoming = "defer",
+                   .keep_err = true };
+    g_autofree char *err = NULL;
     UserVF *g;
 
     trap_check_traffic(&f->vf, "before a refused stream", SOURCE_AT);
     migrate_qmp(vm(f), NULL, uri, NULL, "{}");
     wait_for_migration_complete(vm(f));
-    corrupt_stream(path);
+    corrupt_stream(path, c);
 
-    g = user_destination(NULL, NULL);
-    qtest_set_expected_status(vm(g), 1);
+    g = user_host(&h);
     qtest_qmp_assert_success(vm(g), "{ 'execute': 'migrate-incoming', "
                              "'arguments': { 'uri': %s } }", uri);
-    qtest_wait_qemu(vm(g));
+    qtest_set_expected_status(vm(g), exit_status(g));
+    g_assert_true(g_file_get_contents(g->err, &err, NULL, NULL));
+    g_test_message("destination: %s", err);
+    g_assert_nonnull(strstr(err, c->error));
 
     qtest_qmp_assert_success(vm(f), "{ 'execute': 'cont' }");
     check_source_runs(f, "after a refused stream", true);
@@ -1207,8 +1237,13 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-user-i40evf/migration/pf-refuses",
                    test_migrate_pf_refuses);
     qtest_add_func("/vfio-user-i40evf/migration/cancel", test_migrate_cancel);
-    qtest_add_func("/vfio-user-i40evf/migration/corrupt",
-                   test_migrate_corrupt);
+    for (int i = 0; i < ARRAY_SIZE(corruptions); i++) {
+        g_autofree char *path = g_strdup_printf("/vfio-user-i40evf/"
+                                                "migration/%s",
+                                                corruptions[i].name);
+
+        qtest_add_data_func(path, &corruptions[i], test_migrate_corrupt);
+    }
     qtest_add_func("/vfio-user-i40evf/migration/stale-buffers",
                    test_migrate_stale_buffers);
     qtest_add_func("/vfio-user-i40evf/migration/destination-dies",

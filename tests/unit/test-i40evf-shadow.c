@@ -869,6 +869,39 @@ static void test_plan_vsi_id(void)
     i40evf_shadow_plan_free(plan);
 }
 
+/* Queue pairs no X710 VF could hold, named by their field */
+static void test_bad_qpair(void)
+{
+    static const struct {
+        uint16_t txq_id, tx_len, rxq_id;
+        uint32_t rx_len;
+        const char *bad;
+    } cases[] = {
+        { 3, 512, 3, 512, NULL },
+        { 3, 0, 3, 0, NULL },
+        { 3, 8160, 3, 8160, NULL },
+        { 2, 512, 3, 512, "queue_id" },
+        { 3, 512, 4, 512, "queue_id" },
+        { 3, 8168, 3, 512, "txq.ring_len" },
+        { 3, 12, 3, 512, "txq.ring_len" },
+        { 3, 512, 3, 8192, "rxq.ring_len" },
+        { 3, 512, 3, 520, "rxq.ring_len" },
+        { 3, 512, 3, 0xffffffe0, "rxq.ring_len" },
+    };
+    I40EVFShadow s;
+
+    for (int i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct virtchnl_queue_pair_info *qp = &s.qpair[3];
+
+        i40evf_shadow_init(&s);
+        qp->txq.queue_id = cpu_to_le16(cases[i].txq_id);
+        qp->txq.ring_len = cpu_to_le16(cases[i].tx_len);
+        qp->rxq.queue_id = cpu_to_le16(cases[i].rxq_id);
+        qp->rxq.ring_len = cpu_to_le32(cases[i].rx_len);
+        g_assert_cmpstr(i40evf_shadow_bad_qpair(&s, 3), ==, cases[i].bad);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -888,5 +921,6 @@ int main(int argc, char **argv)
                     test_plan_request_queues);
     g_test_add_func("/i40evf-shadow/plan/vsi-id", test_plan_vsi_id);
     g_test_add_func("/i40evf-shadow/plan/delta", test_plan_delta);
+    g_test_add_func("/i40evf-shadow/bad-qpair", test_bad_qpair);
     return g_test_run();
 }

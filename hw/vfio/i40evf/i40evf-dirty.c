@@ -37,7 +37,7 @@ static bool dirty_rx_ring(I40EVFTrap *t, unsigned int q, uint64_t *base,
     *base = le64_to_cpu(rxq->dma_ring_addr) & ~127ULL;
     *len = le32_to_cpu(rxq->ring_len);
     *buf_size = le32_to_cpu(rxq->databuffer_size);
-    return *len && *len <= I40EVF_MAX_RING_LEN;
+    return *len && *len <= I40E_VF_MAX_RING_LEN;
 }
 
 static void dirty_mark_dirty(uint64_t gpa, uint64_t len)
@@ -174,8 +174,8 @@ void i40evf_dirty_start(I40EVFTrap *t)
         uint32_t len, buf_size;
         uint64_t base;
 
-        rt->posted = g_new0(uint64_t, I40EVF_MAX_RING_LEN);
-        rt->gen = g_new0(uint32_t, I40EVF_MAX_RING_LEN);
+        rt->posted = g_new0(uint64_t, I40E_VF_MAX_RING_LEN);
+        rt->gen = g_new0(uint32_t, I40E_VF_MAX_RING_LEN);
         rt->to_mark = g_array_new(false, false, sizeof(RxPosting));
         if (!dirty_rx_ring(t, q, &base, &len, &buf_size)) {
             continue;

@@ -14,9 +14,10 @@
  * once the last RAM is sent; if the migration fails after that, the
  * source carries the guest's rings over onto its own VF as a destination
  * would (the VF restarts its queues at slot 0, the guest's rings are
- * elsewhere), or announces a VF reset if it cannot.  The destination brings its own VF's mailbox
- * up, checks that its PF grants what the guest negotiated, recreates the
- * configuration on it and carries the guest's rings over
+ * elsewhere), or announces a VF reset if it cannot.  The destination
+ * brings its own VF's mailbox up, checks that its PF grants what the
+ * guest negotiated, recreates the configuration on it and carries the
+ * guest's rings over
  * (i40evf-relay.c); with resume=reset, or if the rings cannot be carried
  * over, it announces a VF reset instead, as a PF does after
  * reconfiguring a VF, and the guest's driver rebuilds its queues.
@@ -121,6 +122,37 @@ static const VMStateDescription vmstate_i40evf_shadow = {
     }
 };
 
+/* Queue pairs and vector maps no PF could have accepted */
+static bool mig_queues_plausible(const I40EVFShadow *s, Error **errp)
+{
+    /* num_queue_pairs is at most 16 here */
+    uint32_t granted = BIT(s->num_queue_pairs) - 1;
+
+    for (unsigned int q = 0; q < I40E_VF_MAX_QUEUES; q++) {
+        const char *bad = s->configured_queues & BIT(q) ?
+                          i40evf_shadow_bad_qpair(s, q) : NULL;
+
+        if (bad) {
+            error_setg(errp, "corrupt stream: queue pair %u: %s", q, bad);
+            return false;
+        }
+    }
+    for (unsigned int v = 0; v < I40E_VF_MAX_VECTORS; v++) {
+        const I40EVFShadowVector *vec = &s->vector[v];
+
+        if ((vec->rxq_map | vec->txq_map) &&
+            (v >= s->max_vectors || ((vec->rxq_map | vec->txq_map) &
+                                     ~granted))) {
+            error_setg(errp, "corrupt stream: vector %u maps queues "
+                       "0x%x/0x%x of %u granted, %u vectors", v,
+                       vec->rxq_map, vec->txq_map, s->num_queue_pairs,
+                       s->max_vectors);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* What no source could have sent: the stream is refused. */
 static bool mig_shadow_plausible(const I40EVFShadow *s, Error **errp)
 {
@@ -138,6 +170,9 @@ static bool mig_shadow_plausible(const I40EVFShadow *s, Error **errp)
          s->num_queue_pairs)) {
         error_setg(errp, "corrupt stream: queues beyond the %u granted",
                    s->num_queue_pairs);
+        return false;
+    }
+    if (!mig_queues_plausible(s, errp)) {
         return false;
     }
     if ((s->version.major || s->active) &&

@@ -559,6 +559,7 @@ bool i40evf_relay_possible(I40EVFTrap *t, const I40EVFRingPos *rings,
         }
         if (!(s->rx_enabled & s->tx_enabled & BIT(q)) ||
             !(s->configured_queues & BIT(q)) ||
+            i40evf_shadow_bad_qpair(s, q) ||
             le16_to_cpu(qp->txq.headwb_enabled) ||
             !le16_to_cpu(qp->txq.ring_len) || !le32_to_cpu(qp->rxq.ring_len) ||
             rings->tx_tail[q] >= le16_to_cpu(qp->txq.ring_len) ||

@@ -227,7 +227,8 @@ static int shadow_queue_select(I40EVFShadow *s, const uint8_t *req,
 {
     const struct virtchnl_queue_select *qs = (const void *)req;
     uint32_t rx = le32_to_cpu(qs->rx_queues), tx = le32_to_cpu(qs->tx_queues);
-    uint32_t mask = MAKE_64BIT_MASK(0, s->num_queue_pairs);
+    /* (MAKE_64BIT_MASK(0, 0) would shift by 64) */
+    uint32_t mask = BIT_ULL(MIN(s->num_queue_pairs, 32)) - 1;
 
     if ((rx | tx) >> I40E_VF_MAX_QUEUES) {
         return -EINVAL;
@@ -953,4 +954,27 @@ GArray *i40evf_shadow_plan_filters(const I40EVFShadow *s,
 void i40evf_shadow_plan_free(GArray *plan)
 {
     g_array_unref(plan);
+}
+
+/*
+ * Ring lengths of at most 8160 descriptors, RX in multiples of 32 and TX
+ * of 8 (what i40e and iavf size rings in), and the pair's own queue ids.
+ */
+const char *i40evf_shadow_bad_qpair(const I40EVFShadow *s, unsigned int q)
+{
+    const struct virtchnl_queue_pair_info *qp = &s->qpair[q];
+    uint32_t txl = le16_to_cpu(qp->txq.ring_len);
+    uint32_t rxl = le32_to_cpu(qp->rxq.ring_len);
+
+    if (le16_to_cpu(qp->txq.queue_id) != q ||
+        le16_to_cpu(qp->rxq.queue_id) != q) {
+        return "queue_id";
+    }
+    if (txl > I40E_VF_MAX_RING_LEN || txl % 8) {
+        return "txq.ring_len";
+    }
+    if (rxl > I40E_VF_MAX_RING_LEN || rxl % 32) {
+        return "rxq.ring_len";
+    }
+    return NULL;
 }

@@ -158,4 +158,10 @@ GArray *i40evf_shadow_plan_filters(const I40EVFShadow *s,
                                    uint16_t vsi_id, const uint8_t *dst_mac);
 void i40evf_shadow_plan_free(GArray *plan);
 
+/*
+ * i40evf_shadow_bad_qpair: what in queue pair @q no X710 VF could hold,
+ * as the name of the field, or NULL if nothing.
+ */
+const char *i40evf_shadow_bad_qpair(const I40EVFShadow *s, unsigned int q);
+
 #endif /* HW_VFIO_I40EVF_SHADOW_H */

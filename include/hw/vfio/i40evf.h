@@ -40,9 +40,6 @@ typedef enum I40EVFTrapBlock {
 /* The counters of struct virtchnl_eth_stats */
 #define I40EVF_STATS_WORDS      (sizeof(struct virtchnl_eth_stats) / 8)
 
-/* i40e's largest ring */
-#define I40EVF_MAX_RING_LEN     8160
-
 /* Messages counted by opcode; the last slot counts unknown opcodes */
 #define I40EVF_OPS              128
 
