@@ -362,6 +362,118 @@ def gaps_of(seqs, end):
     return gaps
 
 
+def udp_down(res, times):
+    """UDP, peer to guest, from the guest's report res (keys udp-rx...)
+    and the peer's send times: (figures, the runs the guest lacked
+    (first, count), the highest sequence number it saw).  Without the
+    report the figures are None, unknown, not zero."""
+    down = {'sent': len(times), 'loss-spans': []}
+    keys = ('udp-rx', 'udp-rx-dup', 'udp-rx-corrupt', 'udp-rx-gaps',
+            'udp-rx-max-seq')
+    try:
+        down.update(received=int(res['udp-rx']), dup=int(res['udp-rx-dup']),
+                    corrupt=int(res['udp-rx-corrupt']))
+        gaps = res['udp-rx-gaps'].split()
+        spans = [] if gaps[1:] == ['-'] else \
+            [tuple(map(int, g.split('+'))) for g in gaps[1].split(',')]
+        last = int(res['udp-rx-max-seq'])
+    except (KeyError, ValueError, IndexError):
+        down.update(dict.fromkeys(('received', 'dup', 'corrupt', 'lost',
+                                   'outage')), missing=[k for k in keys
+                                                        if k not in res])
+        return down, [], None
+    down['lost'] = down['sent'] - down['received']
+    if last + 1 < len(times):
+        spans.append((last + 1, len(times) - last - 1))
+    for first, count in spans:
+        if first < len(times):
+            down['loss-spans'].append(
+                (times[first], times[min(first + count, len(times)) - 1],
+                 count))
+    # the longest run of lost datagrams, as time at the sender
+    down['outage'] = max([b - a + 1.0 / PPS
+                          for a, b, c in down['loss-spans'] if c] or [0])
+    return down, spans, last
+
+
+# What in a guest kernel's log says its NIC's driver is in trouble: a
+# kernel warning (a transmit timeout is one: NETDEV WATCHDOG), an oops, a
+# request the PF refused, a mailbox that overflowed.
+KERNEL_TROUBLE = ('WARNING:', 'Call Trace', 'BUG:', 'PF returned error',
+                  'ARQ Overflow')
+
+
+def counts(query):
+    """What of an x-query-vfio-i40evf answer tells of a VF reset: the
+    first device's vf-resets, and its requests failed and unanswered
+    summed over the opcodes; None without an answer."""
+    try:
+        dev = query[0]
+        return {'vf-resets': dev['vf-resets'],
+                'failed': sum(m['failed'] for m in dev['messages']),
+                'unanswered': sum(m['unanswered'] for m in dev['messages'])}
+    except (TypeError, KeyError, IndexError):
+        return None
+
+
+def reset_evidence(res, console, pairs):
+    """Why the guest's driver may have reset its NIC: an empty list only
+    if the evidence shows it did not.  res: the guest's report, which
+    must be there (DEMO done) with its link's carrier_changes at the start
+    of the traffic and at its end (a reset of iavf takes the carrier down
+    and up); console: what the VMs printed, free of KERNEL_TROUBLE (the
+    guest prints those lines of its kernel log, which quiet keeps off the
+    console); pairs: the device's counts() (side, before, after), which
+    must be there, with vf-resets unchanged and no request failed or
+    unanswered.  A missing piece of evidence is a reason too."""
+    why = []
+    if 'done' not in res:
+        why.append('the guest did not report (no "DEMO done")')
+    else:
+        a, b = res.get('carrier-changes-start'), res.get('carrier-changes-end')
+        if not (a or '').isdigit() or not (b or '').isdigit():
+            why.append('the guest reported no carrier_changes')
+        elif a != b:
+            why.append('its link went down and up (carrier_changes %s at the '
+                       'start, %s at the end)' % (a, b))
+    trouble = [line.strip() for line in console.splitlines()
+               if any(w in line for w in KERNEL_TROUBLE)]
+    why += ['its kernel: %s' % line for line in trouble[:5]]
+    for side, before, after in pairs:
+        if before is None or after is None:
+            why.append('no x-query-vfio-i40evf of the %s %s the switchover'
+                       % (side, 'before' if before is None else 'after'))
+            continue
+        if after['vf-resets'] != before['vf-resets']:
+            why.append('the %s\'s VF was reset (vf-resets %d, then %d)' %
+                       (side, before['vf-resets'], after['vf-resets']))
+        if after['failed'] or after['unanswered']:
+            why.append('on the %s %d request(s) failed, %d unanswered' %
+                       (side, after['failed'], after['unanswered']))
+    return why
+
+
+def handover_problem(query):
+    """On the destination, every queue pair the guest enabled is either
+    handed back to the guest's rings (handovers) or still relayed
+    (relay), never both, never neither; None if so, else why not."""
+    try:
+        dev = query[0]
+        enabled = [i for i, q in enumerate(dev['shadow']['queues'])
+                   if q['rx-enabled'] and q['tx-enabled']]
+        relayed = [q['queue'] for q in dev['relay']]
+        handovers = dev['handovers']
+    except (TypeError, KeyError, IndexError):
+        return 'no x-query-vfio-i40evf of the destination: the relay ' \
+            'rings unknown'
+    if not enabled or set(relayed) - set(enabled) or \
+            handovers + len(relayed) != len(enabled):
+        return 'relay rings on the destination: %d of %d enabled queue ' \
+            'pair(s) handed back, %s still relayed' % (
+                handovers, len(enabled), relayed or 'none')
+    return None
+
+
 class Scenario:
     """One VM migrated from host A to host B under traffic."""
 
@@ -437,6 +549,8 @@ class Scenario:
             time.sleep(self.args.before)
             if self.name == 'vf':
                 r['query-a'] = vm_a.cmd('x-query-vfio-i40evf')
+                # the destination's device before anything reached it
+                r['query-b-before'] = vm_b.cmd('x-query-vfio-i40evf')
             sniffer = Sniffer('%s-b' % self.name, self.mac)
             self.migrate(vm_a, vm_b)
             print('demo: %s VM: migration %s after %.1f s' %
@@ -444,11 +558,12 @@ class Scenario:
                   flush=True)
             # on the destination, or, if the migration failed, the source
             time.sleep(self.args.after)
+            if self.name == 'vf':
+                r['query-a-after'] = vm_a.cmd('x-query-vfio-i40evf')
             if r['status'] == 'completed':
                 r['running-b'] = vm_b.cmd('query-status')['status']
                 if self.name == 'vf':
                     r['query-b'] = vm_b.cmd('x-query-vfio-i40evf')
-                    r['query-a-after'] = vm_a.cmd('x-query-vfio-i40evf')
             else:
                 r['running-a'] = vm_a.cmd('query-status')['status']
                 r['errors-b'] = [line for line in vm_b.output().splitlines()
@@ -473,7 +588,8 @@ class Scenario:
             with open(os.path.join(self.logdir, '%s-qmp.log' % self.name),
                       'w') as f:
                 json.dump({k: r.get(k) for k in ('query-a', 'query-a-after',
-                                                 'query-b', 'migration')},
+                                                 'query-b-before', 'query-b',
+                                                 'migration')},
                           f, indent=1)
             self.analyse(peer)
             if self.args.samples:
@@ -522,6 +638,20 @@ class Scenario:
                                   info['error-desc']
                                   if 'error-desc' in info else ''))
 
+    def device_pairs(self):
+        """The VF's device, as x-query-vfio-i40evf counted (counts())
+        before and after the switchover: (side, before, after) on the
+        source, and on the destination if the migration completed."""
+        r = self.r
+        if self.name != 'vf':
+            return []
+        pairs = [('source', counts(r.get('query-a')),
+                  counts(r.get('query-a-after')))]
+        if r['status'] == 'completed':
+            pairs.append(('destination', counts(r.get('query-b-before')),
+                          counts(r.get('query-b'))))
+        return pairs
+
     def analyse(self, peer):
         r = self.r
         problems = r['problems']
@@ -536,7 +666,6 @@ class Scenario:
         r['guest'] = res
         r['kernel'] = kernel
         t_mig = r['t-migrate']
-        t_done = r['t-complete']
         if 'done' not in res:
             problems.append('the guest did not report (no "DEMO done")')
 
@@ -566,46 +695,56 @@ class Scenario:
                  peer.tcp_rx_bytes, peer.tcp_rx_crc, res.get('tcp-tx-bytes'),
                  res.get('tcp-tx-crc'), peer.tcp_rx_bad[:3]))
 
-        # UDP, guest to peer: the peer saw every datagram arrive
-        sent = int(res.get('udp-tx', '0'))
+        # UDP, guest to peer: the peer saw every datagram arrive.  Without
+        # the guest's report what it sent, and what it received, are
+        # unknown (None), not zero.
+        reported = 'done' in res
+        sent = int(res['udp-tx']) if reported and \
+            res.get('udp-tx', '').isdigit() else None
         seqs = sorted(peer.udp_rx)
         arrivals = [peer.udp_rx[s] for s in seqs]
         up = {'sent': sent, 'received': len(seqs),
-              'lost': sent - len([s for s in seqs if s < sent]),
+              'lost': None if sent is None else
+              sent - len([s for s in seqs if s < sent]),
               'dup': peer.udp_rx_dup, 'corrupt': peer.udp_rx_corrupt,
               'outage': longest_gap(sorted(arrivals), t_mig)[0]}
         # each run of lost datagrams, as a time span between its neighbours
         up['loss-spans'] = []
-        for first, count in gaps_of(seqs, sent):
+        for first, count in gaps_of(seqs, seqs[-1] + 1 if sent is None and
+                                    seqs else sent or 0):
             i = bisect.bisect_left(seqs, first)
             before = arrivals[i - 1] if i else peer.t0
             after = arrivals[i] if i < len(seqs) else time.monotonic()
             up['loss-spans'].append((before, after, count))
         # UDP, peer to guest: the guest counted, and listed what it lacked
         times = peer.udp_tx_times
-        down = {'sent': len(times), 'received': int(res.get('udp-rx', 0)),
-                'dup': int(res.get('udp-rx-dup', 0)),
-                'corrupt': int(res.get('udp-rx-corrupt', 0))}
-        down['lost'] = down['sent'] - down['received']
-        down['loss-spans'] = []
-        gaps = res.get('udp-rx-gaps', '0 -').split()
-        spans = [] if gaps[1:] == ['-'] else \
-            [tuple(map(int, g.split('+'))) for g in gaps[1].split(',')]
-        last = int(res.get('udp-rx-max-seq', -1))
-        if last + 1 < len(times):
-            spans.append((last + 1, len(times) - last - 1))
-        for first, count in spans:
-            if first < len(times):
-                down['loss-spans'].append(
-                    (times[first], times[min(first + count, len(times)) - 1],
-                     count))
-        # the longest run of lost datagrams, as time at the sender
-        down['outage'] = max([b - a + 1.0 / PPS
-                              for a, b, c in down['loss-spans'] if c] or [0])
+        down, spans, last = udp_down(res if reported else {}, times)
         r['udp-up'], r['udp-down'] = up, down
+        self.udp_verdicts(up, down)
+        self.after(peer, res, arrivals, times, last)
+        r['resets'] = reset_evidence(res, r['console'], self.device_pairs())
+        if r['resets']:
+            problems.append('the guest\'s driver reset its NIC, or nothing '
+                            'shows it did not: %s' % '; '.join(r['resets']))
+        if self.name == 'vf' and r['status'] == 'completed':
+            why = handover_problem(r.get('query-b'))
+            r['handover'] = why or 'ok'
+            if why:
+                problems.append(why)
+        self.timeline(peer, kernel, arrivals, spans)
 
-        window = (t_mig - 0.5, t_done + LOSS_GRACE)
+    def udp_verdicts(self, up, down):
+        """Duplicates, corruption and loss outside the migration, each
+        way; a way whose figures are unknown is a problem too."""
+        r = self.r
+        problems = r['problems']
+        window = (r['t-migrate'] - 0.5, r['t-complete'] + LOSS_GRACE)
         for way, u in (('guest to peer', up), ('peer to guest', down)):
+            unknown = [k for k in ('sent', 'received', 'lost', 'dup',
+                                   'corrupt') if u[k] is None]
+            if unknown:
+                problems.append('UDP %s: no evidence of %s (the guest did '
+                                'not report)' % (way, ', '.join(unknown)))
             if u['dup'] or u['corrupt']:
                 problems.append('UDP %s: %d duplicated, %d corrupted' %
                                 (way, u['dup'], u['corrupt']))
@@ -615,10 +754,15 @@ class Scenario:
                 problems.append('UDP %s: %d datagrams lost outside the '
                                 'migration (sent at %s s after migrate)' %
                                 (way, sum(c for a, c in outside),
-                                 ', '.join('%+.3f' % (a - t_mig)
+                                 ', '.join('%+.3f' % (a - r['t-migrate'])
                                            for a, c in outside)))
-        # traffic after the migration (or its failure), each way, on each
-        # protocol
+
+    def after(self, peer, res, arrivals, times, last):
+        """Traffic after the migration (or its failure), each way, on each
+        protocol."""
+        r = self.r
+        problems = r['problems']
+        t_done = r['t-complete']
         after = []
         vm = 'running-b' if r['status'] == 'completed' else 'running-a'
         if r.get(vm) != 'running':
@@ -629,7 +773,7 @@ class Scenario:
             if not any(t > t_done for t in arrivals):
                 after.append('UDP guest to peer')
             first_after = bisect.bisect_right(times, t_done)
-            if last < first_after:
+            if last is None or last < first_after:
                 after.append('UDP peer to guest')
             if not any(t > t_done for t, _ in peer.tcp_rx_times):
                 after.append('TCP guest to peer')
@@ -640,13 +784,6 @@ class Scenario:
                 problems.append('no traffic after the migration: %s' %
                                 ', '.join(after))
         r['traffic-after'] = not after
-        # iavf does not always say "reset": a TX hang resets it silently
-        r['resets'] = [k for k in kernel
-                       if any(w in k.lower() for w in
-                              ('reset', 'watchdog', 'timed out', 'hang'))]
-        if r['resets']:
-            problems.append('the guest\'s driver reset its NIC')
-        self.timeline(peer, kernel, arrivals, spans)
 
     def timeline(self, peer, kernel, arrivals, spans):
         """What happened when, in seconds after 'migrate': QMP's events,
@@ -757,7 +894,12 @@ def report(results, elapsed):
     row('traffic after the migration', lambda r: 'NO'
         if not r['traffic-after'] else 'yes' if r['status'] == 'completed'
         else 'yes, on the source')
-    row('guest driver reset', lambda r: 'yes' if r['resets'] else 'no')
+    row('guest driver reset', lambda r: 'no' if not r['resets'] else
+        'YES or unknown (%d reason%s below)' % (len(r['resets']),
+                                                's' if r['resets'][1:]
+                                                else ''))
+    row('queue pairs handed back (relay)', lambda r: r['handover']
+        if r['name'] == 'vf' else 'n/a')
     for i, r in enumerate(cols):
         r['table'] = {label: vals[i] for label, vals in rows}
     w = max(len(label) for label, _ in rows)
