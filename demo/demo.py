@@ -417,15 +417,19 @@ def counts(query):
 
 
 def reset_evidence(res, console, pairs):
-    """Why the guest's driver may have reset its NIC: an empty list only
-    if the evidence shows it did not.  res: the guest's report, which
-    must be there (DEMO done) with its link's carrier_changes at the start
-    of the traffic and at its end (a reset of iavf takes the carrier down
-    and up); console: what the VMs printed, free of KERNEL_TROUBLE (the
-    guest prints those lines of its kernel log, which quiet keeps off the
-    console); pairs: the device's counts() (side, before, after), which
-    must be there, with vf-resets unchanged and no request failed or
-    unanswered.  A missing piece of evidence is a reason too."""
+    """reset_guest() and reset_device(), one list."""
+    return reset_guest(res, console) + reset_device(pairs)
+
+
+def reset_guest(res, console):
+    """Why the guest's driver may have reset its NIC, from the guest: an
+    empty list only if the evidence shows it did not.  res: the guest's
+    report, which must be there (DEMO done) with its link's
+    carrier_changes at the start of the traffic and at its end (a reset
+    of iavf takes the carrier down and up); console: what the VMs
+    printed, free of KERNEL_TROUBLE (the guest prints those lines of its
+    kernel log, which quiet keeps off the console).  Missing evidence is
+    a reason too."""
     why = []
     if 'done' not in res:
         why.append('the guest did not report (no "DEMO done")')
@@ -439,6 +443,14 @@ def reset_evidence(res, console, pairs):
     trouble = [line.strip() for line in console.splitlines()
                if any(w in line for w in KERNEL_TROUBLE)]
     why += ['its kernel: %s' % line for line in trouble[:5]]
+    return why
+
+
+def reset_device(pairs):
+    """The same from the device: pairs of its counts() (side, before,
+    after the switchover), which must be there, with vf-resets unchanged
+    and no request failed or unanswered."""
+    why = []
     for side, before, after in pairs:
         if before is None or after is None:
             why.append('no x-query-vfio-i40evf of the %s %s the switchover'
@@ -722,7 +734,12 @@ class Scenario:
         r['udp-up'], r['udp-down'] = up, down
         self.udp_verdicts(up, down)
         self.after(peer, res, arrivals, times, last)
-        r['resets'] = reset_evidence(res, r['console'], self.device_pairs())
+        pairs = self.device_pairs()
+        r['counts'] = {side: {'before': a, 'after': b}
+                       for side, a, b in pairs}
+        r['reset-guest'] = reset_guest(res, r['console'])
+        r['reset-device'] = reset_device(pairs)
+        r['resets'] = r['reset-guest'] + r['reset-device']
         if r['resets']:
             problems.append('the guest\'s driver reset its NIC, or nothing '
                             'shows it did not: %s' % '; '.join(r['resets']))
