@@ -396,13 +396,6 @@ def udp_down(res, times):
     return down, spans, last
 
 
-# What in a guest kernel's log says its NIC's driver is in trouble: a
-# kernel warning (a transmit timeout is one: NETDEV WATCHDOG), an oops, a
-# request the PF refused, a mailbox that overflowed.
-KERNEL_TROUBLE = ('WARNING:', 'Call Trace', 'BUG:', 'PF returned error',
-                  'ARQ Overflow')
-
-
 def counts(query):
     """What of an x-query-vfio-i40evf answer tells of a VF reset: the
     first device's vf-resets, and its requests failed and unanswered
@@ -427,9 +420,9 @@ def reset_guest(res, console):
     report, which must be there (DEMO done) with its link's
     carrier_changes at the start of the traffic and at its end (a reset
     of iavf takes the carrier down and up); console: what the VMs
-    printed, free of KERNEL_TROUBLE (the guest prints those lines of its
-    kernel log, which quiet keeps off the console).  Missing evidence is
-    a reason too."""
+    printed, free of testbed.KERNEL_TROUBLE (the guest prints those
+    lines of its kernel log, which quiet keeps off the console).
+    Missing evidence is a reason too."""
     why = []
     if 'done' not in res:
         why.append('the guest did not report (no "DEMO done")')
@@ -440,9 +433,8 @@ def reset_guest(res, console):
         elif a != b:
             why.append('its link went down and up (carrier_changes %s at the '
                        'start, %s at the end)' % (a, b))
-    trouble = [line.strip() for line in console.splitlines()
-               if any(w in line for w in KERNEL_TROUBLE)]
-    why += ['its kernel: %s' % line for line in trouble[:5]]
+    why += ['its kernel: %s' % line
+            for line in testbed.kernel_trouble(console)[:5]]
     return why
 
 

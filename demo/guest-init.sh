@@ -27,7 +27,7 @@ dmesg | sed -n '/demo: traffic starts/,$p' | sed 1d |
         say kernel "$line"
     done
 dmesg | grep -e 'WARNING:' -e 'Call Trace' -e 'BUG:' -e 'PF returned error' \
-    -e 'ARQ Overflow' | while read -r line; do
+    -e 'ARQ Overflow' -e 'Kernel panic' | while read -r line; do
         say trouble "$line"
     done
 say done
