@@ -733,8 +733,9 @@ class Scenario:
         r['reset-device'] = reset_device(pairs)
         r['resets'] = r['reset-guest'] + r['reset-device']
         if r['resets']:
-            problems.append('the guest\'s driver reset its NIC, or nothing '
-                            'shows it did not: %s' % '; '.join(r['resets']))
+            r['reset-problem'] = 'the guest\'s driver reset its NIC, or ' \
+                'nothing shows it did not: %s' % '; '.join(r['resets'])
+            problems.append(r['reset-problem'])
         if self.name == 'vf' and r['status'] == 'completed':
             why = handover_problem(r.get('query-b'))
             r['handover'] = why or 'ok'

@@ -44,11 +44,14 @@ if [ "$(arg channels)" ]; then
         say rx-sha-after-channels "$(sha256sum /tmp/rx3 | cut -d' ' -f1)"
 fi
 
-# An MTU change makes iavf reset the VF and rebuild everything.
+# An MTU change makes iavf reset the VF and rebuild everything; the reset
+# takes the carrier down and up.
+say carrier-changes-before-reset "$(cat /sys/class/net/eth0/carrier_changes)"
 ip link set eth0 mtu 9000
 sleep 1
 wait_for 200 carrier
 say carrier-after-reset "$(cat /sys/class/net/eth0/carrier)"
+say carrier-changes-after-reset "$(cat /sys/class/net/eth0/carrier_changes)"
 wget -q -O /tmp/rx2 "http://$host:$port/blob" &&
     say rx-sha-after-reset "$(sha256sum /tmp/rx2 | cut -d' ' -f1)"
 # iavf fetches the VF's counters with GET_STATS every two seconds; a VF

@@ -141,9 +141,15 @@ def check_run(tap, prefix, out, status, channels):
                   res.get('rx-sha-after-channels') == BLOB_SHA,
                   prefix + 'ethtool -L combined %s: VF reset with the new '
                   'queue count, traffic again' % channels, out)
+    # the reset shows: the carrier went down and up
+    before = res.get('carrier-changes-before-reset', '')
+    after = res.get('carrier-changes-after-reset', '')
     tap.check(res.get('carrier-after-reset') == '1' and
+              before.isdigit() and after.isdigit() and
+              int(after) >= int(before) + 2 and
               res.get('rx-sha-after-reset') == BLOB_SHA,
-              prefix + 'traffic again after iavf resets the VF', out)
+              prefix + 'traffic again after iavf resets the VF (carrier '
+              'changes %s -> %s)' % (before or '?', after or '?'), out)
     stats_ok, figures = check_stats(res)
     trouble = testbed.kernel_trouble(guest_console(out))
     tap.check('done' in res and status == 0 and
