@@ -19,18 +19,22 @@ host B's VF (-incoming), traffic runs on there for a few more seconds, and
 the peer ends the streams.  The same guest on virtio-net is migrated the
 same way for a baseline.
 
-Prints a table: query-migrate's downtime and bytes, the UDP datagrams sent,
-received, lost, duplicated and corrupted, whether the TCP stream arrived
-intact both ways, whether the guest's driver reset its VF (from the guest
-kernel's log); then each VM's timeline around the switchover (QMP events,
-the guest kernel's log lines about its NIC, the first frames of each kind
-on the destination's tap, where the streams stopped and resumed), and
-x-query-vfio-i40evf on both sides; --json FILE writes the same results
-to FILE (tests/e2e/migration.py and bench/migration.py read it).  Exits 1
-if the traffic broke (corrupted or duplicated data, the TCP connection
-lost or its stream damaged, loss outside the migration, nothing received
-after it), the guest's driver reset its NIC or a migration failed, 2 if
-the demo could not run.  Needs root.
+Prints a table: query-migrate's downtime and bytes, the UDP datagrams
+sent, received, lost, duplicated and corrupted, whether the TCP stream
+arrived intact both ways, whether the guest's driver reset its VF (from
+evidence: the device's counters before and after the switchover, the
+guest's carrier_changes, its kernel's warnings; missing evidence counts
+as a reset), whether every queue pair on the destination is handed back
+to the guest's rings or still relayed; then each VM's timeline around
+the switchover (QMP events, the guest kernel's log lines about its NIC,
+the first frames of each kind on the destination's tap, where the
+streams stopped and resumed), and x-query-vfio-i40evf on both sides;
+--json FILE writes the same results to FILE (tests/e2e/migration.py and
+bench/migration.py read it).  Exits 1 if the traffic broke (corrupted or
+duplicated data, the TCP connection lost or its stream damaged, loss
+outside the migration, nothing received after it), the guest's driver
+reset its NIC (or nothing shows it did not), the guest did not report,
+or a migration failed, 2 if the demo could not run.  Needs root.
 """
 
 import argparse
@@ -407,11 +411,6 @@ def counts(query):
                 'unanswered': sum(m['unanswered'] for m in dev['messages'])}
     except (TypeError, KeyError, IndexError):
         return None
-
-
-def reset_evidence(res, console, pairs):
-    """reset_guest() and reset_device(), one list."""
-    return reset_guest(res, console) + reset_device(pairs)
 
 
 def reset_guest(res, console):

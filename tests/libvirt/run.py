@@ -602,8 +602,8 @@ class Scenario(demo.Scenario):
         if not traffic:
             for line in figures:
                 print('# ' + line)
-        # from evidence (demo.reset_evidence): the device's counters, the
-        # guest's carrier_changes, its kernel's warnings
+        # from evidence (demo.reset_guest, reset_device): the device's
+        # counters, the guest's carrier_changes, its kernel's warnings
         b = r.get('counts', {}).get('destination', {}).get('after') or {}
         tap.check(isinstance(r.get('resets'), list) and not r['resets'],
                   'the guest\'s driver did not reset: vf-resets on B %s '
