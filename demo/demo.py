@@ -400,6 +400,12 @@ def udp_down(res, times):
     return down, spans, last
 
 
+# how reset_guest() and reset_device() begin a reason that is missing
+# evidence, not evidence of a reset
+NO_EVIDENCE = ('the guest did not report', 'the guest reported no',
+               'no x-query-vfio-i40evf')
+
+
 def counts(query):
     """What of an x-query-vfio-i40evf answer tells of a VF reset: the
     first device's vf-resets, and its requests failed and unanswered
@@ -904,9 +910,9 @@ def report(results, elapsed):
         if not r['traffic-after'] else 'yes' if r['status'] == 'completed'
         else 'yes, on the source')
     row('guest driver reset', lambda r: 'no' if not r['resets'] else
-        'YES or unknown (%d reason%s below)' % (len(r['resets']),
-                                                's' if r['resets'][1:]
-                                                else ''))
+        '%s (%d reason%s below)' % (
+            'unknown' if all(w.startswith(NO_EVIDENCE) for w in r['resets'])
+            else 'YES', len(r['resets']), 's' if r['resets'][1:] else ''))
     row('queue pairs handed back (relay)', lambda r: r['handover']
         if r['name'] == 'vf' else 'n/a')
     for i, r in enumerate(cols):
