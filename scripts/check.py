@@ -47,7 +47,7 @@ GUEST_BUILD = 120
 # migration.py runs the demo once per kernel series, each within its
 # --timeout (and 15 s more for its clean-up once it was told to end).
 MIGRATION_KERNELS = ('6.12', '6.1')
-MIGRATION_DEMO = 280
+MIGRATION_DEMO = 220
 # nested.py's --timeout bounds L1's run; building L1 comes before it.
 NESTED_BOOT = 300
 NESTED_IAVF_BOOT = 540

@@ -129,7 +129,7 @@ def main():
     ap = testbed.parser(__doc__)
     ap.add_argument('--kernels', default='6.12 6.1',
                     help='kernel series to migrate, e.g. "6.12 6.1"')
-    ap.add_argument('--timeout', type=int, default=280,
+    ap.add_argument('--timeout', type=int, default=220,
                     help='seconds for each demo, its guest build included')
     args = ap.parse_args()
     series = args.kernels.split()
