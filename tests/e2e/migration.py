@@ -8,10 +8,11 @@ property the migration must keep, read from the demo's results (demo.py
 --json); a failed one shows the demo's report.  A property whose evidence
 is missing from the results fails.
 
-Each demo runs in a session of its own with a time limit (--timeout): it
-gets SIGTERM (its own clean-up) then SIGKILL, and it dies with this
-process (its QEMUs die with it)."""
+Each demo runs with a time limit (--timeout): it gets SIGTERM (its own
+clean-up) then SIGKILL; it gets SIGTERM too when this process dies; its
+QEMUs die with it."""
 
+import ctypes
 import json
 import os
 import signal
@@ -24,6 +25,14 @@ import testbed  # noqa: E402
 
 CHECKS = 8              # TAP lines per kernel
 KILL_GRACE = 15         # s between SIGTERM and SIGKILL
+PR_SET_PDEATHSIG = 1
+
+
+def end_with_parent():
+    """preexec_fn: the demo gets SIGTERM when this process dies, and
+    cleans up as when its time is up (its QEMUs die with it)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def run_demo(args, series, path):
@@ -35,7 +44,7 @@ def run_demo(args, series, path):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True,
                             errors='replace', stdin=subprocess.DEVNULL,
-                            preexec_fn=testbed.die_with_parent)
+                            preexec_fn=end_with_parent)
     try:
         out = proc.communicate(timeout=args.timeout)[0]
         return proc.returncode, out
