@@ -540,6 +540,9 @@ class Scenario(demo.Scenario):
                     name, 'query-migrate-capabilities') if c['state']]
             time.sleep(self.args.after)
             r['running-b'] = state_b
+            # the device's counters once the traffic ran on there
+            if state_b == 'running':
+                r['query-b'] = b.monitor(name, 'x-query-vfio-i40evf')
             vm_b = Domain(b, name, console_b)
             peer.end_streams(demo.END_TIMEOUT)
             sniffer.close()
