@@ -366,6 +366,30 @@ def gaps_of(seqs, end):
     return gaps
 
 
+def udp_up(peer, res, t_mig):
+    """UDP, guest to peer: what the peer saw arrive, against what the
+    guest's report res says it sent (udp-tx); without it what was sent
+    and lost are unknown (None), not zero.  Returns (figures, the
+    sequence numbers that arrived, sorted, and their arrival times)."""
+    sent = int(res['udp-tx']) if res.get('udp-tx', '').isdigit() else None
+    seqs = sorted(peer.udp_rx)
+    arrivals = [peer.udp_rx[s] for s in seqs]
+    up = {'sent': sent, 'received': len(seqs),
+          'lost': None if sent is None else
+          sent - len([s for s in seqs if s < sent]),
+          'dup': peer.udp_rx_dup, 'corrupt': peer.udp_rx_corrupt,
+          'outage': longest_gap(sorted(arrivals), t_mig)[0]}
+    # each run of lost datagrams, as a time span between its neighbours
+    up['loss-spans'] = []
+    for first, count in gaps_of(seqs, seqs[-1] + 1 if sent is None and
+                                seqs else sent or 0):
+        i = bisect.bisect_left(seqs, first)
+        before = arrivals[i - 1] if i else peer.t0
+        after = arrivals[i] if i < len(seqs) else time.monotonic()
+        up['loss-spans'].append((before, after, count))
+    return up, seqs, arrivals
+
+
 def udp_down(res, times):
     """UDP, peer to guest, from the guest's report res (keys udp-rx...)
     and the peer's send times: (figures, the runs the guest lacked
@@ -587,19 +611,7 @@ class Scenario:
                 time.sleep(0.1)
             time.sleep(0.3)             # late datagrams
             peer.close()
-            for vm in (vm_a, vm_b):
-                try:
-                    vm.cmd('quit')
-                except testbed.Error:
-                    pass
-                vm.stop()
-            r['console'] = vm_a.output() + vm_b.output()
-            with open(os.path.join(self.logdir, '%s-qmp.log' % self.name),
-                      'w') as f:
-                json.dump({k: r.get(k) for k in ('query-a', 'query-a-after',
-                                                 'query-b-before', 'query-b',
-                                                 'migration')},
-                          f, indent=1)
+            self.stop_vms(vm_a, vm_b)
             self.analyse(peer)
             if self.args.samples:
                 r['samples'] = peer.samples()
@@ -609,6 +621,23 @@ class Scenario:
                 sniffer.close()
             for p in self.procs:
                 p.stop()
+
+    def stop_vms(self, vm_a, vm_b):
+        """Both VMs quit; their consoles, and the device's queries in
+        LOGDIR/NAME-qmp.log."""
+        r = self.r
+        for vm in (vm_a, vm_b):
+            try:
+                vm.cmd('quit')
+            except testbed.Error:
+                pass
+            vm.stop()
+        r['console'] = vm_a.output() + vm_b.output()
+        with open(os.path.join(self.logdir, '%s-qmp.log' % self.name),
+                  'w') as f:
+            json.dump({k: r.get(k) for k in ('query-a', 'query-a-after',
+                                             'query-b-before', 'query-b',
+                                             'migration')}, f, indent=1)
 
     def migrate(self, vm_a, vm_b):
         r = self.r
@@ -678,59 +707,28 @@ class Scenario:
         if 'done' not in res:
             problems.append('the guest did not report (no "DEMO done")')
 
-        # TCP: both streams whole, equal at both ends, nothing after the
-        # connection's end missing
-        tx_bytes = peer.tcp_tx[-1][1]
-        intact = (res.get('tcp-end') == 'eof' and peer.tcp_eof and
-                  not peer.error and not peer.tcp_rx_bad and
-                  res.get('tcp-rx-bad') == '0' and
-                  res.get('tcp-rx-bytes') == str(tx_bytes) and
-                  res.get('tcp-rx-crc') == '%08x' % peer.tcp_tx_crc and
-                  res.get('tcp-tx-bytes') == str(peer.tcp_rx_bytes) and
-                  res.get('tcp-tx-crc') == '%08x' % peer.tcp_rx_crc)
-        r['tcp'] = {'intact': intact, 'to-guest': tx_bytes,
-                    'from-guest': peer.tcp_rx_bytes,
-                    'stall': longest_gap([t for t, _ in peer.tcp_rx_times],
-                                         t_mig)[0]}
-        if not intact:
-            problems.append(
-                'the TCP stream did not survive: guest says end=%s, '
-                'received %s bytes crc %s (peer sent %d crc %08x), %s bad '
-                'records; peer: eof=%s error=%s, received %d bytes crc %08x '
-                '(guest sent %s crc %s), bad records %s' %
-                (res.get('tcp-end'), res.get('tcp-rx-bytes'),
-                 res.get('tcp-rx-crc'), tx_bytes, peer.tcp_tx_crc,
-                 res.get('tcp-rx-bad'), peer.tcp_eof, peer.error,
-                 peer.tcp_rx_bytes, peer.tcp_rx_crc, res.get('tcp-tx-bytes'),
-                 res.get('tcp-tx-crc'), peer.tcp_rx_bad[:3]))
+        self.tcp_verdict(peer, res)
 
         # UDP, guest to peer: the peer saw every datagram arrive.  Without
         # the guest's report what it sent, and what it received, are
         # unknown (None), not zero.
         reported = 'done' in res
-        sent = int(res['udp-tx']) if reported and \
-            res.get('udp-tx', '').isdigit() else None
-        seqs = sorted(peer.udp_rx)
-        arrivals = [peer.udp_rx[s] for s in seqs]
-        up = {'sent': sent, 'received': len(seqs),
-              'lost': None if sent is None else
-              sent - len([s for s in seqs if s < sent]),
-              'dup': peer.udp_rx_dup, 'corrupt': peer.udp_rx_corrupt,
-              'outage': longest_gap(sorted(arrivals), t_mig)[0]}
-        # each run of lost datagrams, as a time span between its neighbours
-        up['loss-spans'] = []
-        for first, count in gaps_of(seqs, seqs[-1] + 1 if sent is None and
-                                    seqs else sent or 0):
-            i = bisect.bisect_left(seqs, first)
-            before = arrivals[i - 1] if i else peer.t0
-            after = arrivals[i] if i < len(seqs) else time.monotonic()
-            up['loss-spans'].append((before, after, count))
+        up, seqs, arrivals = udp_up(peer, res if reported else {}, t_mig)
         # UDP, peer to guest: the guest counted, and listed what it lacked
         times = peer.udp_tx_times
         down, spans, last = udp_down(res if reported else {}, times)
         r['udp-up'], r['udp-down'] = up, down
         self.udp_verdicts(up, down)
         self.after(peer, res, arrivals, times, last)
+        self.reset_verdicts(res)
+        self.timeline(peer, kernel, arrivals, spans)
+
+    def reset_verdicts(self, res):
+        """A driver reset, from the guest's evidence and the device's
+        (reset_guest(), reset_device()); on the VF VM's destination, the
+        queue pairs handed back or relayed (handover_problem())."""
+        r = self.r
+        problems = r['problems']
         pairs = self.device_pairs()
         r['counts'] = {side: {'before': a, 'after': b}
                        for side, a, b in pairs}
@@ -746,7 +744,34 @@ class Scenario:
             r['handover'] = why or 'ok'
             if why:
                 problems.append(why)
-        self.timeline(peer, kernel, arrivals, spans)
+
+    def tcp_verdict(self, peer, res):
+        """TCP: both streams whole, equal at both ends, nothing after the
+        connection's end missing."""
+        r = self.r
+        tx_bytes = peer.tcp_tx[-1][1]
+        intact = (res.get('tcp-end') == 'eof' and peer.tcp_eof and
+                  not peer.error and not peer.tcp_rx_bad and
+                  res.get('tcp-rx-bad') == '0' and
+                  res.get('tcp-rx-bytes') == str(tx_bytes) and
+                  res.get('tcp-rx-crc') == '%08x' % peer.tcp_tx_crc and
+                  res.get('tcp-tx-bytes') == str(peer.tcp_rx_bytes) and
+                  res.get('tcp-tx-crc') == '%08x' % peer.tcp_rx_crc)
+        r['tcp'] = {'intact': intact, 'to-guest': tx_bytes,
+                    'from-guest': peer.tcp_rx_bytes,
+                    'stall': longest_gap([t for t, _ in peer.tcp_rx_times],
+                                         r['t-migrate'])[0]}
+        if not intact:
+            r['problems'].append(
+                'the TCP stream did not survive: guest says end=%s, '
+                'received %s bytes crc %s (peer sent %d crc %08x), %s bad '
+                'records; peer: eof=%s error=%s, received %d bytes crc %08x '
+                '(guest sent %s crc %s), bad records %s' %
+                (res.get('tcp-end'), res.get('tcp-rx-bytes'),
+                 res.get('tcp-rx-crc'), tx_bytes, peer.tcp_tx_crc,
+                 res.get('tcp-rx-bad'), peer.tcp_eof, peer.error,
+                 peer.tcp_rx_bytes, peer.tcp_rx_crc, res.get('tcp-tx-bytes'),
+                 res.get('tcp-tx-crc'), peer.tcp_rx_bad[:3]))
 
     def udp_verdicts(self, up, down):
         """Duplicates, corruption and loss outside the migration, each
@@ -865,12 +890,39 @@ def ms(seconds):
     return '%.0f' % (seconds * 1000)
 
 
+NAMES = {'vf': 'VF VM (vfio-user-i40evf)', 'plain': 'plain VM (virtio-net)'}
+
+
 def report(results, elapsed):
     """Prints the table and what broke; returns the exit status."""
     vf = results.get('vf', {})
     cols = [results[n] for n in ('vf', 'plain') if n in results]
-    names = {'vf': 'VF VM (vfio-user-i40evf)',
-             'plain': 'plain VM (virtio-net)'}
+    names = NAMES
+    print_table(cols)
+    for r in cols:
+        if r.get('timeline'):
+            print('\n%s, seconds after migrate:' % names[r['name']])
+            for t, what in r['timeline']:
+                print('  %7.3f  %s' % (t, what))
+    print_queries(vf)
+    problems = [(r['name'], p) for r in cols for p in r['problems']]
+    print()
+    for name, p in problems:
+        print('%s: %s' % (names[name], p))
+    for r in cols:
+        for line in r.get('errors-b', []):
+            print('%s, destination: %s' % (names[r['name']], line))
+    failed = any(r['status'] != 'completed' for r in cols)
+    verdict = 'traffic intact' if not problems else \
+        'MIGRATION FAILED' if failed else 'TRAFFIC BROKE'
+    print('demo: %s (%.0f s)' % (verdict, elapsed))
+    return 1 if problems else 0, verdict
+
+
+def print_table(cols):
+    """The table, a column per VM; each VM's rows also go to its
+    results' 'table'."""
+    names = NAMES
     rows = []
 
     def row(label, fn):
@@ -924,11 +976,10 @@ def report(results, elapsed):
     for label, vals in [('', [names[r['name']] for r in cols])] + rows:
         print(('%-*s  %s' % (w, label, '  '.join(
             '%-*s' % (c, v) for c, v in zip(cw, vals)))).rstrip())
-    for r in cols:
-        if r.get('timeline'):
-            print('\n%s, seconds after migrate:' % names[r['name']])
-            for t, what in r['timeline']:
-                print('  %7.3f  %s' % (t, what))
+
+
+def print_queries(vf):
+    """x-query-vfio-i40evf of the VF VM's device, on both sides."""
     queries = [(side, vf[key][0]) for side, key in
                (('source (host A), before', 'query-a'),
                 ('destination (host B), after', 'query-b'))
@@ -973,18 +1024,6 @@ def report(results, elapsed):
                   'of tail %d)' % (q['queue'], q['tx-next'], q['tx-tail'],
                                    q['rx-next'], q['rx-tail'])
                   for q in dst['relay'])))
-    problems = [(r['name'], p) for r in cols for p in r['problems']]
-    print()
-    for name, p in problems:
-        print('%s: %s' % (names[name], p))
-    for r in cols:
-        for line in r.get('errors-b', []):
-            print('%s, destination: %s' % (names[r['name']], line))
-    failed = any(r['status'] != 'completed' for r in cols)
-    verdict = 'traffic intact' if not problems else \
-        'MIGRATION FAILED' if failed else 'TRAFFIC BROKE'
-    print('demo: %s (%.0f s)' % (verdict, elapsed))
-    return 1 if problems else 0, verdict
 
 
 def main():
