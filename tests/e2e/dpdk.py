@@ -218,6 +218,32 @@ def parse_trace(trace):
     return res, text
 
 
+def check_trace(tap, tr, trace_diag):
+    """What QEMU's trace of the PF agent shows (parse_trace()): the X710
+    path's grant and vector map, the queues configured and started, and
+    every request answered with success."""
+    caps = tr.get('caps')
+    tap.check(caps is not None and caps & CAP_RX_POLLING and
+              not caps & CAP_WB_ON_ITR,
+              'the PF grants RX_POLLING and not WB_ON_ITR', trace_diag)
+    tap.check(tr.get('vec0_rx') == 3,
+              'iavf maps both RX queues to vector 0 (X710 path: no '
+              'WB_ON_ITR)', trace_diag)
+    tap.check(tr.get('queues', {}).get(1, (None,))[0] == 0 and
+              tr.get('queues', {}).get(0, (0,))[0] > 0 and
+              tr.get('rx_en') == 3 and tr.get('tx_en') == 1,
+              'queue pair 1\'s unused TX half has ring length 0; RX queues '
+              '0-1 and TX queue 0 start', trace_diag)
+    # no reply traced (an event renamed, a trace that did not work) is no
+    # evidence: at least the requests of the checks above were answered
+    tap.check(tr and tr.get('replies', 0) >= MIN_REPLIES and
+              not tr.get('failed'),
+              'the PF answers every virtchnl request with success (%s '
+              'replies, %s failed)' % (tr.get('replies'),
+                                       len(tr.get('failed', []))),
+              trace_diag)
+
+
 def run(args, tap):
     qemu = args.qemu
     if not testbed.add_tap(TAP, TAP_ADDR):
@@ -248,26 +274,7 @@ def run(args, tap):
               'Configuring Port 0' in log and
               not re.search(r'(?i)\bfail(ed|ure)?\b|Cause:|PANIC', log),
               'the iavf PMD initializes and configures the VF', console)
-    caps = tr.get('caps')
-    tap.check(caps is not None and caps & CAP_RX_POLLING and
-              not caps & CAP_WB_ON_ITR,
-              'the PF grants RX_POLLING and not WB_ON_ITR', trace_diag)
-    tap.check(tr.get('vec0_rx') == 3,
-              'iavf maps both RX queues to vector 0 (X710 path: no '
-              'WB_ON_ITR)', trace_diag)
-    tap.check(tr.get('queues', {}).get(1, (None,))[0] == 0 and
-              tr.get('queues', {}).get(0, (0,))[0] > 0 and
-              tr.get('rx_en') == 3 and tr.get('tx_en') == 1,
-              'queue pair 1\'s unused TX half has ring length 0; RX queues '
-              '0-1 and TX queue 0 start', trace_diag)
-    # no reply traced (an event renamed, a trace that did not work) is no
-    # evidence: at least the requests of the checks above were answered
-    tap.check(tr and tr.get('replies', 0) >= MIN_REPLIES and
-              not tr.get('failed'),
-              'the PF answers every virtchnl request with success (%s '
-              'replies, %s failed)' % (tr.get('replies'),
-                                       len(tr.get('failed', []))),
-              trace_diag)
+    check_trace(tap, tr, trace_diag)
     tap.check('forwarding' in res and
               re.search(r'^Port 0 Link up', log, re.M) is not None,
               'the port starts and its link is up', console)

@@ -466,78 +466,21 @@ class Scenario(demo.Scenario):
         return pairs
 
     def run(self):
-        tap, r, a, b = self.tap_out, self.r, self.hosts['a'], self.hosts['b']
+        r, a, b = self.r, self.hosts['a'], self.hosts['b']
         name = 'i40evf-vm'
         sock_a = self.server('a', demo.VSI_A)
         sock_b = self.server('b', demo.VSI_B)
         self.peer = peer = self.peer_class(self.ip)
         sniffer = None
         console_a, console_b = '/tmp/console-a.log', '/tmp/console-b.log'
-        cmdline = ('console=ttyS0 quiet panic=-1 demo.ip=%s demo.host=%s '
-                   'demo.tcp=%d demo.udp=%d demo.pps=%d demo.bps=%d '
-                   'demo.limit=%d' % (self.ip, demo.PEER, demo.TCP_PORT,
-                                      demo.UDP_PORT, demo.PPS, demo.BPS,
-                                      demo.BOOT_TIMEOUT + 120))
-        with open(EXAMPLE) as f:
-            xml_a = edit_xml(f.read(), kernel=self.guest + '/vmlinuz',
-                             initrd=self.guest + '/initrd', cmdline=cmdline,
-                             console=console_a, socket=sock_a)
-        with open('/tmp/vm-a.xml', 'w') as f:
-            f.write(xml_a)
         try:
-            rc, out = a.virsh('define', '/tmp/vm-a.xml')
-            rc2, out2 = a.virsh('start', name) if rc == 0 else (1, '')
-            vm = Domain(a, name, console_a)
-            if rc == 0 and rc2 == 0:
-                try:
-                    peer.accept(vm, demo.BOOT_TIMEOUT)
-                except demo.DemoError as e:
-                    out2 += str(e)
-            tap.check(peer.conn is not None, 'host A: virsh define and start '
-                      'the example domain (vfio-user-i40evf); the guest\'s '
-                      'iavf is up and its traffic flows',
-                      out + out2 + a.diagnostics(name))
-            if peer.conn is None:
+            vm = self.start_a(name, sock_a, console_a)
+            if vm is None:
                 return
             time.sleep(self.args.before)
             r['query-a'] = a.monitor(name, 'x-query-vfio-i40evf')
             sniffer = demo.Sniffer('vf-b', self.mac)
-
-            # host B's XML: the migratable XML of the running domain, with
-            # B's socket and console
-            rc, xml = a.virsh('dumpxml', '--migratable', name)
-            with open('/tmp/vm-b.xml', 'w') as f:
-                f.write(edit_xml(xml, console=console_b, socket=sock_b))
-            r['t-migrate'] = time.monotonic()
-            rc, out = a.virsh(
-                'migrate', '--live', '--persistent', '--undefinesource',
-                '--xml', '/tmp/vm-b.xml', name, b.uri,
-                '--migrateuri', 'tcp://127.0.0.1:%d' % MIGRATION_PORT,
-                '--listen-address', '127.0.0.1')
-            r['t-complete'] = time.monotonic()
-            r['clock'] = time.time() - time.monotonic()
-            r['events-a'] = r['events-b'] = []
-            r['status'] = 'completed' if rc == 0 else 'failed'
-            if rc:
-                r['problems'].append('virsh migrate failed: %s' % out.strip())
-            state_a, state_b = a.state(name), b.state(name)
-            q = b.monitor(name, 'x-query-vfio-i40evf') \
-                if state_b == 'running' else [{}]
-            r['query-b'] = q
-            vsi = q[0].get('shadow', {}).get('vsi-id')
-            tap.check(rc == 0 and state_b == 'running' and state_a == 'none'
-                      and vsi == demo.VSI_B,
-                      'virsh migrate --live --xml to host B: the domain runs '
-                      'there on B\'s VF (vsi-id %s), and is gone from A' %
-                      vsi,
-                      '%s\nstate on A: %s, on B: %s\n%s%s' %
-                      (out, state_a, state_b, a.diagnostics(name),
-                       b.diagnostics(name)))
-            rc, jobinfo = b.virsh('domjobinfo', '--completed', name)
-            r['migration'] = jobinfo
-            if state_b == 'running':
-                r['caps-b'] = [c['capability'] for c in b.monitor(
-                    name, 'query-migrate-capabilities') if c['state']]
+            state_b = self.migrate_to_b(name, sock_b, console_b)
             time.sleep(self.args.after)
             r['running-b'] = state_b
             # the device's counters once the traffic ran on there
@@ -556,7 +499,7 @@ class Scenario(demo.Scenario):
             peer.close()
             r['console'] = vm.output() + vm_b.output()
             self.analyse(peer)
-            self.report(tap)
+            self.report(self.tap_out)
         finally:
             peer.close()
             if sniffer:
@@ -566,6 +509,77 @@ class Scenario(demo.Scenario):
                 h.virsh('undefine', name)
             for p in self.procs:
                 p.stop()
+
+    def start_a(self, name, sock, console):
+        """The example domain defined and started on host A, on its VF's
+        socket, until the guest's traffic flows; returns it (Domain), or
+        None if it did not get that far."""
+        a, peer = self.hosts['a'], self.peer
+        cmdline = ('console=ttyS0 quiet panic=-1 demo.ip=%s demo.host=%s '
+                   'demo.tcp=%d demo.udp=%d demo.pps=%d demo.bps=%d '
+                   'demo.limit=%d' % (self.ip, demo.PEER, demo.TCP_PORT,
+                                      demo.UDP_PORT, demo.PPS, demo.BPS,
+                                      demo.BOOT_TIMEOUT + 120))
+        with open(EXAMPLE) as f:
+            xml_a = edit_xml(f.read(), kernel=self.guest + '/vmlinuz',
+                             initrd=self.guest + '/initrd', cmdline=cmdline,
+                             console=console, socket=sock)
+        with open('/tmp/vm-a.xml', 'w') as f:
+            f.write(xml_a)
+        rc, out = a.virsh('define', '/tmp/vm-a.xml')
+        rc2, out2 = a.virsh('start', name) if rc == 0 else (1, '')
+        vm = Domain(a, name, console)
+        if rc == 0 and rc2 == 0:
+            try:
+                peer.accept(vm, demo.BOOT_TIMEOUT)
+            except demo.DemoError as e:
+                out2 += str(e)
+        self.tap_out.check(peer.conn is not None, 'host A: virsh define and '
+                           'start the example domain (vfio-user-i40evf); the '
+                           'guest\'s iavf is up and its traffic flows',
+                           out + out2 + a.diagnostics(name))
+        return vm if peer.conn is not None else None
+
+    def migrate_to_b(self, name, sock, console):
+        """virsh migrate --live --xml of the domain to host B, on B's VF's
+        socket; returns its state on B."""
+        r, a, b = self.r, self.hosts['a'], self.hosts['b']
+        # host B's XML: the migratable XML of the running domain, with
+        # B's socket and console
+        rc, xml = a.virsh('dumpxml', '--migratable', name)
+        with open('/tmp/vm-b.xml', 'w') as f:
+            f.write(edit_xml(xml, console=console, socket=sock))
+        r['t-migrate'] = time.monotonic()
+        rc, out = a.virsh(
+            'migrate', '--live', '--persistent', '--undefinesource',
+            '--xml', '/tmp/vm-b.xml', name, b.uri,
+            '--migrateuri', 'tcp://127.0.0.1:%d' % MIGRATION_PORT,
+            '--listen-address', '127.0.0.1')
+        r['t-complete'] = time.monotonic()
+        r['clock'] = time.time() - time.monotonic()
+        r['events-a'] = r['events-b'] = []
+        r['status'] = 'completed' if rc == 0 else 'failed'
+        if rc:
+            r['problems'].append('virsh migrate failed: %s' % out.strip())
+        state_a, state_b = a.state(name), b.state(name)
+        q = b.monitor(name, 'x-query-vfio-i40evf') \
+            if state_b == 'running' else [{}]
+        r['query-b'] = q
+        vsi = q[0].get('shadow', {}).get('vsi-id')
+        self.tap_out.check(
+            rc == 0 and state_b == 'running' and state_a == 'none' and
+            vsi == demo.VSI_B,
+            'virsh migrate --live --xml to host B: the domain runs there on '
+            'B\'s VF (vsi-id %s), and is gone from A' % vsi,
+            '%s\nstate on A: %s, on B: %s\n%s%s' %
+            (out, state_a, state_b, a.diagnostics(name),
+             b.diagnostics(name)))
+        rc, jobinfo = b.virsh('domjobinfo', '--completed', name)
+        r['migration'] = jobinfo
+        if state_b == 'running':
+            r['caps-b'] = [c['capability'] for c in b.monitor(
+                name, 'query-migrate-capabilities') if c['state']]
+        return state_b
 
     def report(self, tap):
         r = self.r
