@@ -965,7 +965,7 @@ def print_table(cols):
         '%s (%d reason%s below)' % (
             'unknown' if all(w.startswith(NO_EVIDENCE) for w in r['resets'])
             else 'YES', len(r['resets']), 's' if r['resets'][1:] else ''))
-    row('queue pairs handed back (relay)', lambda r: r['handover']
+    row('queue pairs handed back or relayed', lambda r: r['handover']
         if r['name'] == 'vf' else 'n/a')
     for i, r in enumerate(cols):
         r['table'] = {label: vals[i] for label, vals in rows}
