@@ -19,18 +19,22 @@ host B's VF (-incoming), traffic runs on there for a few more seconds, and
 the peer ends the streams.  The same guest on virtio-net is migrated the
 same way for a baseline.
 
-Prints a table: query-migrate's downtime and bytes, the UDP datagrams sent,
-received, lost, duplicated and corrupted, whether the TCP stream arrived
-intact both ways, whether the guest's driver reset its VF (from the guest
-kernel's log); then each VM's timeline around the switchover (QMP events,
-the guest kernel's log lines about its NIC, the first frames of each kind
-on the destination's tap, where the streams stopped and resumed), and
-x-query-vfio-i40evf on both sides; --json FILE writes the same results
-to FILE (tests/e2e/migration.py and bench/migration.py read it).  Exits 1
-if the traffic broke (corrupted or duplicated data, the TCP connection
-lost or its stream damaged, loss outside the migration, nothing received
-after it), the guest's driver reset its NIC or a migration failed, 2 if
-the demo could not run.  Needs root.
+Prints a table: query-migrate's downtime and bytes, the UDP datagrams
+sent, received, lost, duplicated and corrupted, whether the TCP stream
+arrived intact both ways, whether the guest's driver reset its VF (from
+evidence: the device's counters before and after the switchover, the
+guest's carrier_changes, its kernel's warnings; missing evidence counts
+as a reset), whether every queue pair on the destination is handed back
+to the guest's rings or still relayed; then each VM's timeline around
+the switchover (QMP events, the guest kernel's log lines about its NIC,
+the first frames of each kind on the destination's tap, where the
+streams stopped and resumed), and x-query-vfio-i40evf on both sides;
+--json FILE writes the same results to FILE (tests/e2e/migration.py and
+bench/migration.py read it).  Exits 1 if the traffic broke (corrupted or
+duplicated data, the TCP connection lost or its stream damaged, loss
+outside the migration, nothing received after it), the guest's driver
+reset its NIC (or nothing shows it did not), the guest did not report,
+or a migration failed, 2 if the demo could not run.  Needs root.
 """
 
 import argparse
@@ -362,6 +366,147 @@ def gaps_of(seqs, end):
     return gaps
 
 
+def udp_up(peer, res, t_mig):
+    """UDP, guest to peer: what the peer saw arrive, against what the
+    guest's report res says it sent (udp-tx); without it what was sent
+    and lost are unknown (None), not zero.  Returns (figures, the
+    sequence numbers that arrived, sorted, and their arrival times)."""
+    sent = int(res['udp-tx']) if res.get('udp-tx', '').isdigit() else None
+    seqs = sorted(peer.udp_rx)
+    arrivals = [peer.udp_rx[s] for s in seqs]
+    up = {'sent': sent, 'received': len(seqs),
+          'lost': None if sent is None else
+          sent - len([s for s in seqs if s < sent]),
+          'dup': peer.udp_rx_dup, 'corrupt': peer.udp_rx_corrupt,
+          'outage': longest_gap(sorted(arrivals), t_mig)[0]}
+    # each run of lost datagrams, as a time span between its neighbours
+    up['loss-spans'] = []
+    for first, count in gaps_of(seqs, seqs[-1] + 1 if sent is None and
+                                seqs else sent or 0):
+        i = bisect.bisect_left(seqs, first)
+        before = arrivals[i - 1] if i else peer.t0
+        after = arrivals[i] if i < len(seqs) else time.monotonic()
+        up['loss-spans'].append((before, after, count))
+    return up, seqs, arrivals
+
+
+def udp_down(res, times):
+    """UDP, peer to guest, from the guest's report res (keys udp-rx...)
+    and the peer's send times: (figures, the runs the guest lacked
+    (first, count), the highest sequence number it saw).  Without the
+    report the figures are None, unknown, not zero."""
+    down = {'sent': len(times), 'loss-spans': []}
+    keys = ('udp-rx', 'udp-rx-dup', 'udp-rx-corrupt', 'udp-rx-gaps',
+            'udp-rx-max-seq')
+    try:
+        down.update(received=int(res['udp-rx']), dup=int(res['udp-rx-dup']),
+                    corrupt=int(res['udp-rx-corrupt']))
+        gaps = res['udp-rx-gaps'].split()
+        spans = [] if gaps[1:] == ['-'] else \
+            [tuple(map(int, g.split('+'))) for g in gaps[1].split(',')]
+        last = int(res['udp-rx-max-seq'])
+    except (KeyError, ValueError, IndexError):
+        down.update(dict.fromkeys(('received', 'dup', 'corrupt', 'lost',
+                                   'outage')), missing=[k for k in keys
+                                                        if k not in res])
+        return down, [], None
+    down['lost'] = down['sent'] - down['received']
+    if last + 1 < len(times):
+        spans.append((last + 1, len(times) - last - 1))
+    for first, count in spans:
+        if first < len(times):
+            down['loss-spans'].append(
+                (times[first], times[min(first + count, len(times)) - 1],
+                 count))
+    # the longest run of lost datagrams, as time at the sender
+    down['outage'] = max([b - a + 1.0 / PPS
+                          for a, b, c in down['loss-spans'] if c] or [0])
+    return down, spans, last
+
+
+# how reset_guest() and reset_device() begin a reason that is missing
+# evidence, not evidence of a reset
+NO_EVIDENCE = ('the guest did not report', 'the guest reported no',
+               'no x-query-vfio-i40evf')
+
+
+def counts(query):
+    """What of an x-query-vfio-i40evf answer tells of a VF reset: the
+    first device's vf-resets, and its requests failed and unanswered
+    summed over the opcodes; None without an answer."""
+    try:
+        dev = query[0]
+        return {'vf-resets': dev['vf-resets'],
+                'failed': sum(m['failed'] for m in dev['messages']),
+                'unanswered': sum(m['unanswered'] for m in dev['messages'])}
+    except (TypeError, KeyError, IndexError):
+        return None
+
+
+def reset_guest(res, console):
+    """Why the guest's driver may have reset its NIC, from the guest: an
+    empty list only if the evidence shows it did not.  res: the guest's
+    report, which must be there (DEMO done) with its link's
+    carrier_changes at the start of the traffic and at its end (a reset
+    of iavf takes the carrier down and up); console: what the VMs
+    printed, free of testbed.KERNEL_TROUBLE (the guest prints those
+    lines of its kernel log, which quiet keeps off the console).
+    Missing evidence is a reason too."""
+    why = []
+    if 'done' not in res:
+        why.append('the guest did not report (no "DEMO done")')
+    else:
+        a, b = res.get('carrier-changes-start'), res.get('carrier-changes-end')
+        if not (a or '').isdigit() or not (b or '').isdigit():
+            why.append('the guest reported no carrier_changes')
+        elif a != b:
+            why.append('its link went down and up (carrier_changes %s at the '
+                       'start, %s at the end)' % (a, b))
+    why += ['its kernel: %s' % line
+            for line in testbed.kernel_trouble(console)[:5]]
+    return why
+
+
+def reset_device(pairs):
+    """The same from the device: pairs of its counts() (side, before,
+    after the switchover), which must be there, with vf-resets unchanged
+    and no request failed or unanswered."""
+    why = []
+    for side, before, after in pairs:
+        if before is None or after is None:
+            why.append('no x-query-vfio-i40evf of the %s %s the switchover'
+                       % (side, 'before' if before is None else 'after'))
+            continue
+        if after['vf-resets'] != before['vf-resets']:
+            why.append('the %s\'s VF was reset (vf-resets %d, then %d)' %
+                       (side, before['vf-resets'], after['vf-resets']))
+        if after['failed'] or after['unanswered']:
+            why.append('on the %s %d request(s) failed, %d unanswered' %
+                       (side, after['failed'], after['unanswered']))
+    return why
+
+
+def handover_problem(query):
+    """On the destination, every queue pair the guest enabled is either
+    handed back to the guest's rings (handovers) or still relayed
+    (relay), never both, never neither; None if so, else why not."""
+    try:
+        dev = query[0]
+        enabled = [i for i, q in enumerate(dev['shadow']['queues'])
+                   if q['rx-enabled'] and q['tx-enabled']]
+        relayed = [q['queue'] for q in dev['relay']]
+        handovers = dev['handovers']
+    except (TypeError, KeyError, IndexError):
+        return 'no x-query-vfio-i40evf of the destination: the relay ' \
+            'rings unknown'
+    if not enabled or set(relayed) - set(enabled) or \
+            handovers + len(relayed) != len(enabled):
+        return 'relay rings on the destination: %d of %d enabled queue ' \
+            'pair(s) handed back, %s still relayed' % (
+                handovers, len(enabled), relayed or 'none')
+    return None
+
+
 class Scenario:
     """One VM migrated from host A to host B under traffic."""
 
@@ -437,6 +582,8 @@ class Scenario:
             time.sleep(self.args.before)
             if self.name == 'vf':
                 r['query-a'] = vm_a.cmd('x-query-vfio-i40evf')
+                # the destination's device before anything reached it
+                r['query-b-before'] = vm_b.cmd('x-query-vfio-i40evf')
             sniffer = Sniffer('%s-b' % self.name, self.mac)
             self.migrate(vm_a, vm_b)
             print('demo: %s VM: migration %s after %.1f s' %
@@ -444,11 +591,12 @@ class Scenario:
                   flush=True)
             # on the destination, or, if the migration failed, the source
             time.sleep(self.args.after)
+            if self.name == 'vf':
+                r['query-a-after'] = vm_a.cmd('x-query-vfio-i40evf')
             if r['status'] == 'completed':
                 r['running-b'] = vm_b.cmd('query-status')['status']
                 if self.name == 'vf':
                     r['query-b'] = vm_b.cmd('x-query-vfio-i40evf')
-                    r['query-a-after'] = vm_a.cmd('x-query-vfio-i40evf')
             else:
                 r['running-a'] = vm_a.cmd('query-status')['status']
                 r['errors-b'] = [line for line in vm_b.output().splitlines()
@@ -463,18 +611,7 @@ class Scenario:
                 time.sleep(0.1)
             time.sleep(0.3)             # late datagrams
             peer.close()
-            for vm in (vm_a, vm_b):
-                try:
-                    vm.cmd('quit')
-                except testbed.Error:
-                    pass
-                vm.stop()
-            r['console'] = vm_a.output() + vm_b.output()
-            with open(os.path.join(self.logdir, '%s-qmp.log' % self.name),
-                      'w') as f:
-                json.dump({k: r.get(k) for k in ('query-a', 'query-a-after',
-                                                 'query-b', 'migration')},
-                          f, indent=1)
+            self.stop_vms(vm_a, vm_b)
             self.analyse(peer)
             if self.args.samples:
                 r['samples'] = peer.samples()
@@ -484,6 +621,23 @@ class Scenario:
                 sniffer.close()
             for p in self.procs:
                 p.stop()
+
+    def stop_vms(self, vm_a, vm_b):
+        """Both VMs quit; their consoles, and the device's queries in
+        LOGDIR/NAME-qmp.log."""
+        r = self.r
+        for vm in (vm_a, vm_b):
+            try:
+                vm.cmd('quit')
+            except testbed.Error:
+                pass
+            vm.stop()
+        r['console'] = vm_a.output() + vm_b.output()
+        with open(os.path.join(self.logdir, '%s-qmp.log' % self.name),
+                  'w') as f:
+            json.dump({k: r.get(k) for k in ('query-a', 'query-a-after',
+                                             'query-b-before', 'query-b',
+                                             'migration')}, f, indent=1)
 
     def migrate(self, vm_a, vm_b):
         r = self.r
@@ -522,6 +676,20 @@ class Scenario:
                                   info['error-desc']
                                   if 'error-desc' in info else ''))
 
+    def device_pairs(self):
+        """The VF's device, as x-query-vfio-i40evf counted (counts())
+        before and after the switchover: (side, before, after) on the
+        source, and on the destination if the migration completed."""
+        r = self.r
+        if self.name != 'vf':
+            return []
+        pairs = [('source', counts(r.get('query-a')),
+                  counts(r.get('query-a-after')))]
+        if r['status'] == 'completed':
+            pairs.append(('destination', counts(r.get('query-b-before')),
+                          counts(r.get('query-b'))))
+        return pairs
+
     def analyse(self, peer):
         r = self.r
         problems = r['problems']
@@ -536,12 +704,51 @@ class Scenario:
         r['guest'] = res
         r['kernel'] = kernel
         t_mig = r['t-migrate']
-        t_done = r['t-complete']
         if 'done' not in res:
             problems.append('the guest did not report (no "DEMO done")')
 
-        # TCP: both streams whole, equal at both ends, nothing after the
-        # connection's end missing
+        self.tcp_verdict(peer, res)
+
+        # UDP, guest to peer: the peer saw every datagram arrive.  Without
+        # the guest's report what it sent, and what it received, are
+        # unknown (None), not zero.
+        reported = 'done' in res
+        up, seqs, arrivals = udp_up(peer, res if reported else {}, t_mig)
+        # UDP, peer to guest: the guest counted, and listed what it lacked
+        times = peer.udp_tx_times
+        down, spans, last = udp_down(res if reported else {}, times)
+        r['udp-up'], r['udp-down'] = up, down
+        self.udp_verdicts(up, down)
+        self.after(peer, res, arrivals, times, last)
+        self.reset_verdicts(res)
+        self.timeline(peer, kernel, arrivals, spans)
+
+    def reset_verdicts(self, res):
+        """A driver reset, from the guest's evidence and the device's
+        (reset_guest(), reset_device()); on the VF VM's destination, the
+        queue pairs handed back or relayed (handover_problem())."""
+        r = self.r
+        problems = r['problems']
+        pairs = self.device_pairs()
+        r['counts'] = {side: {'before': a, 'after': b}
+                       for side, a, b in pairs}
+        r['reset-guest'] = reset_guest(res, r['console'])
+        r['reset-device'] = reset_device(pairs)
+        r['resets'] = r['reset-guest'] + r['reset-device']
+        if r['resets']:
+            r['reset-problem'] = 'the guest\'s driver reset its NIC, or ' \
+                'nothing shows it did not: %s' % '; '.join(r['resets'])
+            problems.append(r['reset-problem'])
+        if self.name == 'vf' and r['status'] == 'completed':
+            why = handover_problem(r.get('query-b'))
+            r['handover'] = why or 'ok'
+            if why:
+                problems.append(why)
+
+    def tcp_verdict(self, peer, res):
+        """TCP: both streams whole, equal at both ends, nothing after the
+        connection's end missing."""
+        r = self.r
         tx_bytes = peer.tcp_tx[-1][1]
         intact = (res.get('tcp-end') == 'eof' and peer.tcp_eof and
                   not peer.error and not peer.tcp_rx_bad and
@@ -553,9 +760,9 @@ class Scenario:
         r['tcp'] = {'intact': intact, 'to-guest': tx_bytes,
                     'from-guest': peer.tcp_rx_bytes,
                     'stall': longest_gap([t for t, _ in peer.tcp_rx_times],
-                                         t_mig)[0]}
+                                         r['t-migrate'])[0]}
         if not intact:
-            problems.append(
+            r['problems'].append(
                 'the TCP stream did not survive: guest says end=%s, '
                 'received %s bytes crc %s (peer sent %d crc %08x), %s bad '
                 'records; peer: eof=%s error=%s, received %d bytes crc %08x '
@@ -566,46 +773,18 @@ class Scenario:
                  peer.tcp_rx_bytes, peer.tcp_rx_crc, res.get('tcp-tx-bytes'),
                  res.get('tcp-tx-crc'), peer.tcp_rx_bad[:3]))
 
-        # UDP, guest to peer: the peer saw every datagram arrive
-        sent = int(res.get('udp-tx', '0'))
-        seqs = sorted(peer.udp_rx)
-        arrivals = [peer.udp_rx[s] for s in seqs]
-        up = {'sent': sent, 'received': len(seqs),
-              'lost': sent - len([s for s in seqs if s < sent]),
-              'dup': peer.udp_rx_dup, 'corrupt': peer.udp_rx_corrupt,
-              'outage': longest_gap(sorted(arrivals), t_mig)[0]}
-        # each run of lost datagrams, as a time span between its neighbours
-        up['loss-spans'] = []
-        for first, count in gaps_of(seqs, sent):
-            i = bisect.bisect_left(seqs, first)
-            before = arrivals[i - 1] if i else peer.t0
-            after = arrivals[i] if i < len(seqs) else time.monotonic()
-            up['loss-spans'].append((before, after, count))
-        # UDP, peer to guest: the guest counted, and listed what it lacked
-        times = peer.udp_tx_times
-        down = {'sent': len(times), 'received': int(res.get('udp-rx', 0)),
-                'dup': int(res.get('udp-rx-dup', 0)),
-                'corrupt': int(res.get('udp-rx-corrupt', 0))}
-        down['lost'] = down['sent'] - down['received']
-        down['loss-spans'] = []
-        gaps = res.get('udp-rx-gaps', '0 -').split()
-        spans = [] if gaps[1:] == ['-'] else \
-            [tuple(map(int, g.split('+'))) for g in gaps[1].split(',')]
-        last = int(res.get('udp-rx-max-seq', -1))
-        if last + 1 < len(times):
-            spans.append((last + 1, len(times) - last - 1))
-        for first, count in spans:
-            if first < len(times):
-                down['loss-spans'].append(
-                    (times[first], times[min(first + count, len(times)) - 1],
-                     count))
-        # the longest run of lost datagrams, as time at the sender
-        down['outage'] = max([b - a + 1.0 / PPS
-                              for a, b, c in down['loss-spans'] if c] or [0])
-        r['udp-up'], r['udp-down'] = up, down
-
-        window = (t_mig - 0.5, t_done + LOSS_GRACE)
+    def udp_verdicts(self, up, down):
+        """Duplicates, corruption and loss outside the migration, each
+        way; a way whose figures are unknown is a problem too."""
+        r = self.r
+        problems = r['problems']
+        window = (r['t-migrate'] - 0.5, r['t-complete'] + LOSS_GRACE)
         for way, u in (('guest to peer', up), ('peer to guest', down)):
+            unknown = [k for k in ('sent', 'received', 'lost', 'dup',
+                                   'corrupt') if u[k] is None]
+            if unknown:
+                problems.append('UDP %s: no evidence of %s (the guest did '
+                                'not report)' % (way, ', '.join(unknown)))
             if u['dup'] or u['corrupt']:
                 problems.append('UDP %s: %d duplicated, %d corrupted' %
                                 (way, u['dup'], u['corrupt']))
@@ -615,10 +794,15 @@ class Scenario:
                 problems.append('UDP %s: %d datagrams lost outside the '
                                 'migration (sent at %s s after migrate)' %
                                 (way, sum(c for a, c in outside),
-                                 ', '.join('%+.3f' % (a - t_mig)
+                                 ', '.join('%+.3f' % (a - r['t-migrate'])
                                            for a, c in outside)))
-        # traffic after the migration (or its failure), each way, on each
-        # protocol
+
+    def after(self, peer, res, arrivals, times, last):
+        """Traffic after the migration (or its failure), each way, on each
+        protocol."""
+        r = self.r
+        problems = r['problems']
+        t_done = r['t-complete']
         after = []
         vm = 'running-b' if r['status'] == 'completed' else 'running-a'
         if r.get(vm) != 'running':
@@ -629,7 +813,7 @@ class Scenario:
             if not any(t > t_done for t in arrivals):
                 after.append('UDP guest to peer')
             first_after = bisect.bisect_right(times, t_done)
-            if last < first_after:
+            if last is None or last < first_after:
                 after.append('UDP peer to guest')
             if not any(t > t_done for t, _ in peer.tcp_rx_times):
                 after.append('TCP guest to peer')
@@ -640,13 +824,6 @@ class Scenario:
                 problems.append('no traffic after the migration: %s' %
                                 ', '.join(after))
         r['traffic-after'] = not after
-        # iavf does not always say "reset": a TX hang resets it silently
-        r['resets'] = [k for k in kernel
-                       if any(w in k.lower() for w in
-                              ('reset', 'watchdog', 'timed out', 'hang'))]
-        if r['resets']:
-            problems.append('the guest\'s driver reset its NIC')
-        self.timeline(peer, kernel, arrivals, spans)
 
     def timeline(self, peer, kernel, arrivals, spans):
         """What happened when, in seconds after 'migrate': QMP's events,
@@ -713,12 +890,39 @@ def ms(seconds):
     return '%.0f' % (seconds * 1000)
 
 
+NAMES = {'vf': 'VF VM (vfio-user-i40evf)', 'plain': 'plain VM (virtio-net)'}
+
+
 def report(results, elapsed):
     """Prints the table and what broke; returns the exit status."""
     vf = results.get('vf', {})
     cols = [results[n] for n in ('vf', 'plain') if n in results]
-    names = {'vf': 'VF VM (vfio-user-i40evf)',
-             'plain': 'plain VM (virtio-net)'}
+    names = NAMES
+    print_table(cols)
+    for r in cols:
+        if r.get('timeline'):
+            print('\n%s, seconds after migrate:' % names[r['name']])
+            for t, what in r['timeline']:
+                print('  %7.3f  %s' % (t, what))
+    print_queries(vf)
+    problems = [(r['name'], p) for r in cols for p in r['problems']]
+    print()
+    for name, p in problems:
+        print('%s: %s' % (names[name], p))
+    for r in cols:
+        for line in r.get('errors-b', []):
+            print('%s, destination: %s' % (names[r['name']], line))
+    failed = any(r['status'] != 'completed' for r in cols)
+    verdict = 'traffic intact' if not problems else \
+        'MIGRATION FAILED' if failed else 'TRAFFIC BROKE'
+    print('demo: %s (%.0f s)' % (verdict, elapsed))
+    return 1 if problems else 0, verdict
+
+
+def print_table(cols):
+    """The table, a column per VM; each VM's rows also go to its
+    results' 'table'."""
+    names = NAMES
     rows = []
 
     def row(label, fn):
@@ -757,7 +961,12 @@ def report(results, elapsed):
     row('traffic after the migration', lambda r: 'NO'
         if not r['traffic-after'] else 'yes' if r['status'] == 'completed'
         else 'yes, on the source')
-    row('guest driver reset', lambda r: 'yes' if r['resets'] else 'no')
+    row('guest driver reset', lambda r: 'no' if not r['resets'] else
+        '%s (%d reason%s below)' % (
+            'unknown' if all(w.startswith(NO_EVIDENCE) for w in r['resets'])
+            else 'YES', len(r['resets']), 's' if r['resets'][1:] else ''))
+    row('queue pairs handed back or relayed', lambda r: r['handover']
+        if r['name'] == 'vf' else 'n/a')
     for i, r in enumerate(cols):
         r['table'] = {label: vals[i] for label, vals in rows}
     w = max(len(label) for label, _ in rows)
@@ -767,11 +976,10 @@ def report(results, elapsed):
     for label, vals in [('', [names[r['name']] for r in cols])] + rows:
         print(('%-*s  %s' % (w, label, '  '.join(
             '%-*s' % (c, v) for c, v in zip(cw, vals)))).rstrip())
-    for r in cols:
-        if r.get('timeline'):
-            print('\n%s, seconds after migrate:' % names[r['name']])
-            for t, what in r['timeline']:
-                print('  %7.3f  %s' % (t, what))
+
+
+def print_queries(vf):
+    """x-query-vfio-i40evf of the VF VM's device, on both sides."""
     queries = [(side, vf[key][0]) for side, key in
                (('source (host A), before', 'query-a'),
                 ('destination (host B), after', 'query-b'))
@@ -816,18 +1024,6 @@ def report(results, elapsed):
                   'of tail %d)' % (q['queue'], q['tx-next'], q['tx-tail'],
                                    q['rx-next'], q['rx-tail'])
                   for q in dst['relay'])))
-    problems = [(r['name'], p) for r in cols for p in r['problems']]
-    print()
-    for name, p in problems:
-        print('%s: %s' % (names[name], p))
-    for r in cols:
-        for line in r.get('errors-b', []):
-            print('%s, destination: %s' % (names[r['name']], line))
-    failed = any(r['status'] != 'completed' for r in cols)
-    verdict = 'traffic intact' if not problems else \
-        'MIGRATION FAILED' if failed else 'TRAFFIC BROKE'
-    print('demo: %s (%.0f s)' % (verdict, elapsed))
-    return 1 if problems else 0, verdict
 
 
 def main():

@@ -44,15 +44,23 @@ if [ "$(arg channels)" ]; then
         say rx-sha-after-channels "$(sha256sum /tmp/rx3 | cut -d' ' -f1)"
 fi
 
-# An MTU change makes iavf reset the VF and rebuild everything.
+# An MTU change makes iavf reset the VF and rebuild everything; the reset
+# takes the carrier down and up.
+say carrier-changes-before-reset "$(cat /sys/class/net/eth0/carrier_changes)"
 ip link set eth0 mtu 9000
 sleep 1
 wait_for 200 carrier
 say carrier-after-reset "$(cat /sys/class/net/eth0/carrier)"
+say carrier-changes-after-reset "$(cat /sys/class/net/eth0/carrier_changes)"
 wget -q -O /tmp/rx2 "http://$host:$port/blob" &&
     say rx-sha-after-reset "$(sha256sum /tmp/rx2 | cut -d' ' -f1)"
-# iavf fetches the VF's counters with GET_STATS every two seconds.
+# iavf fetches the VF's counters with GET_STATS every two seconds; a VF
+# reset clears them, so they count what crossed the link since the MTU
+# change: the last download, its requests and acknowledgements.
 sleep 3
-say rx-bytes "$(cat /sys/class/net/eth0/statistics/rx_bytes)"
+for c in rx_bytes rx_packets tx_bytes tx_packets rx_errors tx_errors; do
+    say "stat-$c" "$(cat "/sys/class/net/eth0/statistics/$c")"
+done
+say rx2-size "$(wc -c < /tmp/rx2)"
 say done
 poweroff -f

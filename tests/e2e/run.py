@@ -18,8 +18,9 @@ the guest is given.
 Over vfio-user the i40e-vf and its netdev live in a second QEMU, an
 x-remote server (-object x-vfio-user-server) in the same namespace, and
 the guest's NIC is a vfio-user client device: vfio-user-i40evf, the
-passthrough device, when the binary has it, else plain vfio-user-pci
-(--vfio-user-client or E2E_VFIO_USER_CLIENT picks one).  The guest runs
+passthrough device (--vfio-user-client or E2E_VFIO_USER_CLIENT picks
+plain vfio-user-pci instead; a binary without the one asked for fails
+those cases, it never falls back to another).  The guest runs
 the same /init and the same checks.  The guest's RAM is a shared memfd,
 which the server maps for the device's DMA.  Prints TAP.
 """
@@ -47,10 +48,14 @@ TAP_HOST, TAP_GUEST = '192.168.76.1', '192.168.76.2'
 SLIRP_HOST = '127.0.0.1'    # where slirp takes the guest's 10.0.2.2
 GUEST_MEM = testbed.GUEST_MEM   # MiB
 NICS = ('i40e-vf', 'vfio-user')
-# The vfio-user client devices, preferred first: the passthrough device
-# once the binary has it, else the plain one.
+# The vfio-user client devices, the default first: the passthrough device.
 VFIO_USER_CLIENTS = ('vfio-user-i40evf', 'vfio-user-pci')
 SERVER_LOG_LINES = 10       # of the server's output, in a failure's detail
+TIMED_OUT = '(timed out after'  # run_to_end()'s mark of a QEMU it killed
+# A frame's bytes beside its TCP payload: Ethernet (14), IPv4 (20) and
+# TCP (20) headers, and up to 40 bytes of TCP options (timestamps: 12).
+FRAME_MIN, FRAME_MAX = 54, 94
+STATS_SLACK = 4096          # the HTTP request and answer's headers, ARP
 
 
 class BlobHandler(http.server.BaseHTTPRequestHandler):
@@ -98,29 +103,27 @@ def boot(qemu, guest, append, nic_args, timeout):
          '-serial', 'stdio', '-no-reboot',
          '-kernel', os.path.join(guest, 'vmlinuz'),
          '-initrd', os.path.join(guest, 'initrd'),
-         '-append', 'console=ttyS0 panic=-1 ' + append] + nic_args, timeout)
+         '-append', 'console=ttyS0 panic=-1 ' + append] + nic_args, timeout,
+        status=True)
 
 
 direct_nic = testbed.direct_nic
 VfioUserServer = testbed.VfioUserServer
 
 
-def vfio_user_client(qemu):
-    """The first of VFIO_USER_CLIENTS the binary has."""
+def devices(qemu):
+    """The device names the binary has (-device help)."""
     try:
-        devices = subprocess.run([qemu, '-device', 'help'],
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True).stdout
-    except OSError:
-        devices = ''
-    names = re.findall(r'^name "([^"]+)"', devices, re.MULTILINE)
-    for client in VFIO_USER_CLIENTS:
-        if client in names:
-            return client
-    return VFIO_USER_CLIENTS[-1]
+        out = subprocess.run([qemu, '-device', 'help'],
+                             stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        out = ''
+    return re.findall(r'^name "([^"]+)"', out, re.MULTILINE)
 
 
-def check_run(tap, prefix, out, channels):
+def check_run(tap, prefix, out, status, channels):
     res = dict(m.groups() for m in
                re.finditer(r'^E2E (\S+) ?(.*)$', out, re.MULTILINE))
     tap.check(res.get('driver') == 'iavf', prefix + 'the real iavf binds',
@@ -138,13 +141,60 @@ def check_run(tap, prefix, out, channels):
                   res.get('rx-sha-after-channels') == BLOB_SHA,
                   prefix + 'ethtool -L combined %s: VF reset with the new '
                   'queue count, traffic again' % channels, out)
+    # the reset shows: the carrier went down and up
+    before = res.get('carrier-changes-before-reset', '')
+    after = res.get('carrier-changes-after-reset', '')
     tap.check(res.get('carrier-after-reset') == '1' and
+              before.isdigit() and after.isdigit() and
+              int(after) >= int(before) + 2 and
               res.get('rx-sha-after-reset') == BLOB_SHA,
-              prefix + 'traffic again after iavf resets the VF', out)
-    rx_bytes = res.get('rx-bytes', '')
-    tap.check('done' in res and rx_bytes.isdigit() and
-              int(rx_bytes) > len(BLOB),
-              prefix + 'statistics count the traffic; clean shutdown', out)
+              prefix + 'traffic again after iavf resets the VF (carrier '
+              'changes %s -> %s)' % (before or '?', after or '?'), out)
+    stats_ok, figures = check_stats(res)
+    trouble = testbed.kernel_trouble(guest_console(out))
+    tap.check('done' in res and status == 0 and
+              TIMED_OUT not in out and stats_ok and not trouble,
+              prefix + 'statistics count the traffic; no kernel warning; '
+              'clean shutdown (%s)' % figures,
+              out + '\n'.join(['QEMU exit status: %s' % status] +
+                              ['kernel trouble: ' + t for t in trouble]))
+
+
+def guest_console(out):
+    """The guest's console in out, without the server's lines."""
+    return '\n'.join(line for line in out.splitlines()
+                     if not line.startswith('server: '))
+
+
+def check_stats(res):
+    """The VF's counters after the MTU change's reset (which clears them)
+    against what crossed the link since: the 4 MiB download (rx2-size)
+    and its request, each frame with its Ethernet, IP and TCP headers
+    (FRAME_MIN to FRAME_MAX bytes each), and only a little more (ARP,
+    IPv6 neighbour discovery: STATS_SLACK); no errors.  Returns whether
+    they agree and the figures."""
+    try:
+        st = {k: int(res['stat-' + k]) for k in
+              ('rx_bytes', 'rx_packets', 'tx_bytes', 'tx_packets',
+               'rx_errors', 'tx_errors')}
+        size = int(res['rx2-size'])
+    except (KeyError, ValueError):
+        return False, 'the guest reported no statistics'
+    rx_over = st['rx_bytes'] - size
+    tx_over = st['tx_bytes']
+    figures = 'RX %d bytes in %d frames: %d over the blob; TX %d bytes in ' \
+        '%d frames; errors %d/%d' % (st['rx_bytes'], st['rx_packets'],
+                                     rx_over, st['tx_bytes'],
+                                     st['tx_packets'], st['rx_errors'],
+                                     st['tx_errors'])
+    ok = (size == len(BLOB) and st['rx_packets'] > 0 and
+          st['tx_packets'] > 0 and
+          FRAME_MIN * st['rx_packets'] <= rx_over <=
+          FRAME_MAX * st['rx_packets'] + STATS_SLACK and
+          FRAME_MIN * st['tx_packets'] <= tx_over <=
+          FRAME_MAX * st['tx_packets'] + STATS_SLACK and
+          st['rx_errors'] == 0 and st['tx_errors'] == 0)
+    return ok, figures
 
 
 def main():
@@ -159,8 +209,8 @@ def main():
                     'server QEMU), or both (default)')
     ap.add_argument('--vfio-user-client', choices=VFIO_USER_CLIENTS,
                     default=os.environ.get('E2E_VFIO_USER_CLIENT') or None,
-                    help='the vfio-user client device (default: the first '
-                    'of %s the binary has)' % ', '.join(VFIO_USER_CLIENTS))
+                    help='the vfio-user client device (default: %s)' %
+                    VFIO_USER_CLIENTS[0])
     ap.add_argument('--timeout', type=int, default=300)
     ap.add_argument('--guests', help=argparse.SUPPRESS)
     args = testbed.parse(ap, 'e2e')
@@ -205,9 +255,9 @@ def run_all(args):
     nets.append(('tap', tapdev and
                  'tap,ifname=%s,script=no,downscript=no' % tapdev, TAP_HOST,
                  'e2e.host=%s e2e.ip=%s' % (TAP_HOST, TAP_GUEST)))
-    client = None
-    if 'vfio-user' in args.nics.split():
-        client = args.vfio_user_client or vfio_user_client(qemu)
+    client = args.vfio_user_client or VFIO_USER_CLIENTS[0]
+    client_missing = 'vfio-user' in args.nics.split() and \
+        client not in devices(qemu)
     nics = [(nic, 'i40e-vf' if nic == 'i40e-vf' else
              'i40e-vf over %s' % client)
             for nic in NICS if nic in args.nics.split()]
@@ -229,6 +279,11 @@ def run_all(args):
                 if not netdev:
                     tap.skip(prefix + 'traffic', 'cannot create a tap device')
                     continue
+                if nic == 'vfio-user' and client_missing:
+                    tap.check(False, prefix + 'the binary has the device '
+                              '%s' % client, '%s -device help lists no %s' %
+                              (qemu, client))
+                    continue
                 channels = re.search(r'e2e\.channels=(\d+)', append)
                 run_guest(tap, prefix, qemu, guest, nic, client, netdev,
                           host, append, channels and channels.group(1),
@@ -246,30 +301,32 @@ def run_guest(tap, prefix, qemu, guest, nic, client, netdev, host, append,
     append = ports + ' ' + append
     try:
         if nic == 'i40e-vf':
-            out = boot(qemu, guest, append, direct_nic(netdev), timeout)
+            out, status = boot(qemu, guest, append, direct_nic(netdev),
+                               timeout)
         else:
-            out = boot_vfio_user(tap, prefix, qemu, guest, append, client,
-                                 netdev, timeout)
+            out, status = boot_vfio_user(tap, prefix, qemu, guest, append,
+                                         client, netdev, timeout)
     finally:
         stop()
     if out is not None:
-        check_run(tap, prefix, out, channels)
+        check_run(tap, prefix, out, status, channels)
 
 
 def boot_vfio_user(tap, prefix, qemu, guest, append, client, netdev,
                    timeout):
     """boot() on an i40e-vf an x-remote server serves, and the check that
     the server lived to the end.  Returns the guest's console followed by
-    the end of the server's output, or None if the server never started."""
+    the end of the server's output, and the guest QEMU's exit status, or
+    (None, None) if the server never started."""
     with VfioUserServer(qemu, netdev, client) as server:
         started = not server.error
-        out = boot(qemu, guest, append, server.nic_args, timeout) \
-            if started else ''
+        out, status = boot(qemu, guest, append, server.nic_args, timeout) \
+            if started else ('', None)
     out += ''.join('server: %s\n' % line for line in
                    server.log.splitlines()[-SERVER_LOG_LINES:])
     tap.check(not server.error, prefix + 'the vfio-user server serves the '
               'VF until the guest is done', out + (server.error or ''))
-    return out if started else None
+    return (out, status) if started else (None, None)
 
 
 if __name__ == '__main__':

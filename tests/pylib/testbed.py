@@ -15,7 +15,9 @@ hold its QMP (and qtest) connection; nothing here speaks QMP by hand.
   every QEMU dies with the run (die_with_parent, DIE_WITH_PARENT);
 - QEMU processes: machine() and qtest_machine() (qemu.machine with the
   above), vf_server() (an x-remote QEMU serving an i40e-vf over
-  vfio-user), run_to_end() (a guest that runs to its own end);
+  vfio-user), run_to_end() (a guest that runs to its own end),
+  kernel_trouble() (what in a guest's console says its kernel is in
+  trouble);
 - guests: build_guest() (tests/e2e/build-guest.sh), build_demo_guest();
 - Tap: TAP output (scripts/check.py shows a failed check's '#' lines).
 """
@@ -420,19 +422,37 @@ def _read(path):
         return ''
 
 
-def run_to_end(cmd, timeout):
+def run_to_end(cmd, timeout, status=False):
     """Runs a QEMU whose guest powers off by itself (-no-reboot, panic=-1)
     and returns what it printed (the serial console on stdio), ending in
-    "(timed out after Ns)" if it had to be killed."""
+    "(timed out after Ns)" if it had to be killed; with status, also
+    QEMU's exit status, None if it was killed: (output, status)."""
     try:
-        out = subprocess.run(cmd, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, timeout=timeout,
-                             text=True, errors='replace',
-                             preexec_fn=die_with_parent).stdout
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=timeout,
+                              text=True, errors='replace',
+                              preexec_fn=die_with_parent)
+        out, code = proc.stdout, proc.returncode
     except subprocess.TimeoutExpired as e:
         out = (e.stdout.decode(errors='replace') if e.stdout else '')
         out += '\n(timed out after %ds)' % timeout
-    return out.replace('\r', '')
+        code = None
+    out = out.replace('\r', '')
+    return (out, code) if status else out
+
+
+# What in a guest kernel's log says it or its NIC's driver is in trouble:
+# a kernel warning (a transmit timeout is one: NETDEV WATCHDOG), an oops,
+# a panic, a request the PF refused, a mailbox that overflowed.
+KERNEL_TROUBLE = ('WARNING:', 'Call Trace', 'BUG:', 'Kernel panic',
+                  'PF returned error', 'ARQ Overflow')
+
+
+def kernel_trouble(text):
+    """The lines of text (a guest's console or kernel log) that show
+    KERNEL_TROUBLE."""
+    return [line.strip() for line in text.splitlines()
+            if any(w in line for w in KERNEL_TROUBLE)]
 
 
 def longest_gap(times, since):
