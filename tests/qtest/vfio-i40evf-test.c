@@ -536,32 +536,80 @@ static void wait_reply(const char *console, int64_t seq, int64_t ms)
     }
 }
 
-/* iavf logged no reset on the console */
-static void check_no_driver_reset(const char *console)
+/*
+ * The last value of "E2E carrier N" (the guest's eth0 carrier_changes,
+ * which an iavf reset moves) on the console, or -1 if none came
+ */
+static int64_t last_carrier(const char *console)
 {
-    static const char *const resets[] = {
-        "Reset indication", "Scheduling reset task", "Hardware reset detected",
+    g_autofree char *text = NULL;
+    int64_t n = -1;
+
+    if (!g_file_get_contents(console, &text, NULL, NULL)) {
+        return -1;
+    }
+    for (const char *p = text; (p = strstr(p, "E2E carrier ")); p += 12) {
+        n = g_ascii_strtoll(p + 12, NULL, 10);
+    }
+    return n;
+}
+
+/* Until the guest reported its carrier changes on @console, or @ms */
+static int64_t wait_carrier(const char *console, int64_t ms)
+{
+    int64_t end = g_get_monotonic_time() + ms * 1000;
+
+    while (last_carrier(console) < 0 && g_get_monotonic_time() < end) {
+        g_usleep(100 * 1000);
+    }
+    return last_carrier(console);
+}
+
+/* The guest's kernel reported no trouble */
+static void check_no_kernel_trouble(const char *console)
+{
+    static const char *const trouble[] = {
+        "WARNING:", "Call Trace", "BUG:", "PF returned error",
     };
     g_autofree char *text = NULL;
 
     g_assert_true(g_file_get_contents(console, &text, NULL, NULL));
-    for (int i = 0; i < ARRAY_SIZE(resets); i++) {
-        if (strstr(text, resets[i])) {
+    for (int i = 0; i < ARRAY_SIZE(trouble); i++) {
+        if (strstr(text, trouble[i])) {
             show_console(console);
-            g_assert_null(strstr(text, resets[i]));
+            g_assert_null(strstr(text, trouble[i]));
         }
     }
+}
+
+/* vf-resets of @qts's VF; its requests all answered and none failed */
+static int64_t device_resets(QTestState *qts)
+{
+    QDict *vf = trap_query_vf_of(qts);
+    int64_t resets = qdict_get_int(vf, "vf-resets");
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(vf, "messages"), e) {
+        QDict *st = qobject_to(QDict, e->value);
+
+        g_assert_cmpint(qdict_get_int(st, "failed"), ==, 0);
+        g_assert_cmpint(qdict_get_int(st, "unanswered"), ==, 0);
+    }
+    qobject_unref(vf);
+    return resets;
 }
 
 /*
  * The real iavf driver on vfio-i40evf: the guest pings the peer through
  * its VF, is live-migrated to a VM on the other VF, and goes on pinging;
- * its driver never logs a reset.
+ * its driver never resets the VF: the link never went down (its carrier
+ * changes), neither device counted a VF reset or a failed request, and
+ * its kernel reported no trouble.
  */
 static void test_iavf_guest(void)
 {
     g_autofree char *dir = NULL, *con_a = NULL, *con_b = NULL;
-    int64_t before, after;
+    int64_t before, after, carrier, carrier_b, resets_a, resets_b;
     QTestState *a, *b;
     QDict *vf;
 
@@ -582,16 +630,26 @@ static void test_iavf_guest(void)
     a = guest_start(hosts[0], con_a, "");
     wait_reply(con_a, PINGS, GUEST_WAIT_MS);
     b = guest_start(hosts[1], con_b, "-incoming defer");
+    resets_a = device_resets(a);
+    resets_b = device_resets(b);
     migrate_vm(a, b, MIGRATE_WAIT_MS);
+    g_assert_cmpint(device_resets(a), ==, resets_a);
     before = last_reply(con_a);
+    carrier = last_carrier(con_a);
     qtest_quit(a);
 
     wait_reply(con_b, before + PINGS, WAIT_MS * 3);
     after = last_reply(con_b);
+    carrier_b = wait_carrier(con_b, WAIT_MS * 3);
     g_test_message("ping replies: last before %" PRId64 ", %" PRId64
-                   " after", before, after);
-    check_no_driver_reset(con_a);
-    check_no_driver_reset(con_b);
+                   " after; carrier changes %" PRId64 ", then %" PRId64,
+                   before, after, carrier, carrier_b);
+    /* No evidence is no pass: the guest must have reported both */
+    g_assert_cmpint(carrier, >=, 0);
+    g_assert_cmpint(carrier_b, ==, carrier);
+    g_assert_cmpint(device_resets(b), ==, resets_b);
+    check_no_kernel_trouble(con_a);
+    check_no_kernel_trouble(con_b);
     vf = trap_query_vf_of(b);
     g_assert_cmpstr(qdict_get_str(vf, "mailbox"), ==, "up");
     g_assert_cmpint(trap_trapped(vf, "passthrough"), ==, 0);
