@@ -283,9 +283,15 @@ TrapVF *trap_migrate_to(TrapVF *src, const char *resume)
 /* The same onto @dst, a VM started with -incoming defer */
 void trap_migrate_onto(TrapVF *src, TrapVF *dst)
 {
+    trap_migrate_qts(src->qs->qts, dst->qs->qts);
+    trap_take_over(src, dst);
+}
+
+/* @dst runs with @src's state: the test's driver goes on there */
+void trap_take_over(TrapVF *src, TrapVF *dst)
+{
     const TrapTransport *t = src->t;
 
-    trap_migrate_qts(src->qs->qts, dst->qs->qts);
     migrate_allocator(&src->qs->alloc, &dst->qs->alloc);
     if (t->migrated) {
         t->migrated(src, dst);

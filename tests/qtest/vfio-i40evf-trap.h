@@ -93,5 +93,6 @@ void trap_migrate_start(QTestState *from, QTestState *to);
 void trap_migrate_qts(QTestState *from, QTestState *to);
 TrapVF *trap_migrate_to(TrapVF *src, const char *resume);
 void trap_migrate_onto(TrapVF *src, TrapVF *dst);
+void trap_take_over(TrapVF *src, TrapVF *dst);
 
 #endif

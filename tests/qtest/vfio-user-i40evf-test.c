@@ -515,21 +515,25 @@ static void test_migrate_blocked(void)
     user_stop(&g->vf);
 }
 
-/*
- * The guest's VF cannot be carried over on relay rings (@why): the
- * destination warns that the guest's driver will reset its VF, the guest
- * is told of a reset, and brings the VF up again with traffic.
- */
-static void migrate_fallback(UserVF *f, const char *why)
+static UserVF *fallback_destination(void)
 {
     UserHost h = { .destination = true, .incoming = "defer",
                    .keep_err = true };
-    UserVF *g = user_host(&h);
+
+    return user_host(&h);
+}
+
+/*
+ * The guest's VF, migrated from @f onto @g, could not be carried over on
+ * relay rings (@why): the destination warns that the guest's driver will
+ * reset its VF, the guest is told of a reset, and brings the VF up again
+ * with traffic.
+ */
+static void check_fallback(UserVF *g, int64_t resets, const char *why)
+{
     g_autofree char *err = NULL;
-    int64_t resets = trap_resets(&g->vf);    /* its own, not migrated */
     QDict *q;
 
-    trap_migrate_onto(&f->vf, &g->vf);
     trap_expect_reset_event(&g->vf);
     trap_wait_reset_detected(&g->vf);
     trap_check_recover(&g->vf, resets);
@@ -542,6 +546,15 @@ static void migrate_fallback(UserVF *f, const char *why)
     g_assert_cmpint(qdict_get_int(q, "handovers"), ==, 0);
     qobject_unref(q);
     user_stop(&g->vf);
+}
+
+static void migrate_fallback(UserVF *f, const char *why)
+{
+    UserVF *g = fallback_destination();
+    int64_t resets = trap_resets(&g->vf);    /* its own, not migrated */
+
+    trap_migrate_onto(&f->vf, &g->vf);
+    check_fallback(g, resets, why);
 }
 
 /* A guest granted REQUEST_QUEUES (by a VF reset) is not relayed */
@@ -964,6 +977,26 @@ static void test_migrate_destination_dies(void)
 }
 
 /*
+ * Until a migration let go on from pre-switchover has failed (the
+ * status stays pre-switchover, then device, a moment after the command;
+ * upstream's wait_for_migration_fail() takes neither)
+ */
+static void wait_for_switchover_fail(QTestState *qts)
+{
+    int64_t end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    char *st;
+
+    while (strcmp(st = migrate_query_status(qts), "failed")) {
+        g_assert_true(!strcmp(st, "pre-switchover") ||
+                      !strcmp(st, "device") || !strcmp(st, "active"));
+        g_free(st);
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10 * 1000);
+    }
+    g_free(st);
+}
+
+/*
  * The destination dies after the source stopped its queues for the
  * switchover (paused before it): the migration fails, and the source
  * runs on from its rings' slots.
@@ -984,7 +1017,7 @@ static void test_migrate_fail_stopped(void)
     qtest_kill_qemu(vm(g));
     qtest_qmp_assert_success(vm(f), "{ 'execute': 'migrate-continue', "
                              "'arguments': { 'state': 'pre-switchover' } }");
-    wait_for_migration_fail(vm(f), true);
+    wait_for_switchover_fail(vm(f));
     check_source_runs(f, "destination died at the switchover", true);
     user_stop(&f->vf);
     user_stop(&g->vf);
@@ -1169,6 +1202,55 @@ static void test_migrate_corrupt(const void *opaque)
     user_stop(&g->vf);
 }
 
+/*
+ * The stream in @path as a source from before the ring relay wrote it:
+ * without the subsection of ring positions (its marker, name, version
+ * and fields: the guest's VSI id and 16 TX and 16 RX tails).
+ */
+static void strip_rings(const char *path)
+{
+    static const char name[] = "i40evf/trap/rings";
+    const size_t head = 1 + 1 + strlen(name) + 4;
+    const size_t size = head + 2 + 2 * 16 * 4;
+    g_autofree char *stream = NULL;
+    uint8_t *p;
+    size_t len;
+
+    g_assert_true(g_file_get_contents(path, &stream, &len, NULL));
+    p = memmem(stream, len, name, strlen(name));
+    g_assert_nonnull(p);
+    p -= 2;
+    g_assert_cmpint(p[0], ==, 5);       /* QEMU_VM_SUBSECTION */
+    g_assert_cmpint(p[1], ==, strlen(name));
+    g_assert_cmpint(ldl_be_p(p + 2 + strlen(name)), ==, 1);
+    memmove(p, p + size, (uint8_t *)stream + len - (p + size));
+    g_assert_true(g_file_set_contents(path, stream, len - size, NULL));
+}
+
+/*
+ * A stream from a source that sent no ring positions: the destination
+ * cannot relay, warns, and the guest's driver resets its VF.
+ */
+static void test_migrate_fallback_old_source(void)
+{
+    UserVF *f = user_up();
+    g_autofree char *path = g_build_filename(f->dir, "stream", NULL);
+    g_autofree char *uri = g_strdup_printf("file:%s", path);
+    UserVF *g = fallback_destination();
+    int64_t resets = trap_resets(&g->vf);
+
+    trap_check_traffic(&f->vf, "before an old stream", SOURCE_AT);
+    migrate_qmp(vm(f), NULL, uri, NULL, "{}");
+    wait_for_migration_complete(vm(f));
+    strip_rings(path);
+    qtest_qmp_assert_success(vm(g), "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s } }", uri);
+    qtest_qmp_eventwait(vm(g), "RESUME");
+    unlink(path);
+    trap_take_over(&f->vf, &g->vf);
+    check_fallback(g, resets, "the stream has no ring positions");
+}
+
 /* Only an X710-family VF may be passed through with its mailbox trapped */
 static void test_not_x710(void)
 {
@@ -1203,6 +1285,15 @@ static void test_not_x710(void)
     rmdir(dir);
 }
 
+static void add_migration_test(const char *name, const void *data,
+                               GTestDataFunc fn)
+{
+    g_autofree char *path = g_strdup_printf("/vfio-user-i40evf/migration/%s",
+                                            name);
+
+    qtest_add_data_func(path, data, fn);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1219,12 +1310,11 @@ int main(int argc, char **argv)
                    test_migrate_fallback_queues);
     qtest_add_func("/vfio-user-i40evf/migration/fallback/headwb",
                    test_migrate_fallback_headwb);
+    qtest_add_func("/vfio-user-i40evf/migration/fallback/old-source",
+                   test_migrate_fallback_old_source);
     for (int i = 0; i < ARRAY_SIZE(refusals); i++) {
-        g_autofree char *path = g_strdup_printf("/vfio-user-i40evf/"
-                                                "migration/%s",
-                                                refusals[i].name);
-
-        qtest_add_data_func(path, &refusals[i], test_migrate_refusal);
+        add_migration_test(refusals[i].name, &refusals[i],
+                           test_migrate_refusal);
     }
     qtest_add_func("/vfio-user-i40evf/migration/refused/trust",
                    test_migrate_refused_trust);
@@ -1238,11 +1328,8 @@ int main(int argc, char **argv)
                    test_migrate_pf_refuses);
     qtest_add_func("/vfio-user-i40evf/migration/cancel", test_migrate_cancel);
     for (int i = 0; i < ARRAY_SIZE(corruptions); i++) {
-        g_autofree char *path = g_strdup_printf("/vfio-user-i40evf/"
-                                                "migration/%s",
-                                                corruptions[i].name);
-
-        qtest_add_data_func(path, &corruptions[i], test_migrate_corrupt);
+        add_migration_test(corruptions[i].name, &corruptions[i],
+                           test_migrate_corrupt);
     }
     qtest_add_func("/vfio-user-i40evf/migration/stale-buffers",
                    test_migrate_stale_buffers);
