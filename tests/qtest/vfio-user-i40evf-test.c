@@ -997,6 +997,33 @@ static void wait_for_switchover_fail(QTestState *qts)
 }
 
 /*
+ * The source restarted on relay rings refuses to migrate again until
+ * its pairs are back on the guest's rings: the stream would carry the
+ * relay's ring positions for the guest's.
+ */
+static void check_relayed_refuses(UserVF *f)
+{
+    g_autofree char *path = g_build_filename(f->dir, "again", NULL);
+    g_autofree char *uri = g_strdup_printf("file:%s", path);
+    QDict *rsp;
+
+    rsp = trap_query_vf(&f->vf);
+    g_assert_nonnull(trap_relay_of(rsp));
+    qobject_unref(rsp);
+    /* To a file: no return path, no destination to ack or pause for */
+    migrate_set_capability(vm(f), "pause-before-switchover", false);
+    migrate_set_capability(vm(f), "switchover-ack", false);
+    migrate_set_capability(vm(f), "return-path", false);
+    migrate_qmp(vm(f), NULL, uri, NULL, "{}");
+    wait_for_migration_fail(vm(f), false);
+    rsp = migrate_query(vm(f));
+    g_assert_nonnull(strstr(qdict_get_try_str(rsp, "error-desc") ?: "",
+                            "a queue pair is still on relay rings"));
+    qobject_unref(rsp);
+    unlink(path);
+}
+
+/*
  * The destination dies after the source stopped its queues for the
  * switchover (paused before it): the migration fails, and the source
  * runs on from its rings' slots.
@@ -1018,6 +1045,7 @@ static void test_migrate_fail_stopped(void)
     qtest_qmp_assert_success(vm(f), "{ 'execute': 'migrate-continue', "
                              "'arguments': { 'state': 'pre-switchover' } }");
     wait_for_switchover_fail(vm(f));
+    check_relayed_refuses(f);
     check_source_runs(f, "destination died at the switchover", true);
     user_stop(&f->vf);
     user_stop(&g->vf);

@@ -637,6 +637,17 @@ static int i40evf_save_setup(QEMUFile *f, void *opaque, Error **errp)
     PCIDevice *pdev = PCI_DEVICE(t->vdev);
     I40EVFEarly early;
 
+    /*
+     * The VF's rings are the relay's, not the guest's: the stream would
+     * carry the wrong ring positions.  The pairs go back onto the
+     * guest's rings at their next wrap.
+     */
+    if (i40evf_relay_active(t)) {
+        error_setg(errp, "%s: cannot migrate: a queue pair is still on "
+                   "relay rings; try again once the guest's traffic has "
+                   "moved its rings on", i40evf_name(t));
+        return -EBUSY;
+    }
     for (int i = 0; i < PCI_ROM_SLOT; i++) {
         early.bar[i] = pci_get_long(pdev->config + PCI_BASE_ADDRESS_0 + 4 * i);
     }

@@ -792,6 +792,12 @@ bool i40evf_relay_setup(I40EVFTrap *t, const I40EVFRingPos *rings,
     return ok;
 }
 
+/* Whether a queue pair is still on relay rings */
+bool i40evf_relay_active(I40EVFTrap *t)
+{
+    return t->relay.relaying;
+}
+
 /*
  * Destination, the VM about to run: the queues start on the relay rings
  * with what the guest had posted, and each mapped vector fires once so

@@ -258,6 +258,7 @@ bool i40evf_relay_setup(I40EVFTrap *t, const I40EVFRingPos *rings,
                         const I40EVFShadow *applied, const uint8_t *dst_mac,
                         Error **errp);
 void i40evf_relay_start(I40EVFTrap *t);
+bool i40evf_relay_active(I40EVFTrap *t);
 void i40evf_relay_vector(I40EVFTrap *t, unsigned int nr);
 
 /* i40evf-migration.c */
